@@ -1,0 +1,88 @@
+"""Shared plumbing of the explorers: figures that update in place.
+
+In JupyterLab with ``%matplotlib widget`` (ipympl) a figure's canvas is itself
+a widget: changing an artist's data and calling ``draw_idle`` repaints only
+that canvas, which keeps a slider's round trip well under the 100 ms compute
+budget. Under any other backend (Agg in tests, ``%matplotlib inline``) the
+figure is rendered to a PNG inside an ``Image`` widget instead.
+
+    fig = new_figure(figsize=(8, 3), ncols=2)
+    view = FigureView(fig)
+    ...change artists...
+    view.refresh()
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib
+from matplotlib.figure import Figure
+
+__all__ = ["new_figure", "FigureView", "is_interactive_backend"]
+
+
+def is_interactive_backend() -> bool:
+    """True when matplotlib draws through ipympl (``%matplotlib widget``)."""
+    backend = matplotlib.get_backend().lower()
+    return "ipympl" in backend or backend.endswith("widget")
+
+
+def new_figure(figsize: tuple[float, float] = (8.0, 3.5), nrows: int = 1, ncols: int = 1,
+               **subplot_kw: Any) -> tuple[Figure, Any]:
+    """Create ``(fig, axes)`` without showing the figure automatically.
+
+    With ipympl the figure is created through pyplot (so it gets an
+    interactive canvas) inside ``plt.ioff()``; otherwise a bare ``Figure``
+    is made, which never leaks into pyplot's global state.
+    """
+    if is_interactive_backend():
+        import matplotlib.pyplot as plt
+
+        with plt.ioff():
+            fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **subplot_kw)
+        fig.canvas.header_visible = False
+        fig.canvas.toolbar_visible = False
+        fig.canvas.footer_visible = False
+        fig.canvas.resizable = False
+        return fig, axes
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(nrows, ncols, **subplot_kw)
+    return fig, axes
+
+
+class FigureView:
+    """Show ``fig`` as a widget and redraw it in place with :meth:`refresh`.
+
+    ``view.widget`` is the ipympl canvas when the backend is interactive,
+    else an ``Image`` widget holding a PNG of the figure.
+    ``view.draw_count`` counts refreshes (useful in tests and benchmarks).
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.draw_count = 0
+        # ipympl's canvas is a DOMWidget; Agg's and inline's are not.
+        self._interactive = isinstance(fig.canvas, widgets.DOMWidget)
+        if self._interactive:
+            self.widget = fig.canvas
+        else:
+            self._image = widgets.Image(format="png")
+            self.widget = self._image
+        self.refresh()
+
+    def render_png(self) -> bytes:
+        """The figure as PNG bytes (what a non-interactive view shows)."""
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=self.fig.dpi)
+        return buf.getvalue()
+
+    def refresh(self) -> None:
+        """Redraw after artists changed: in place on ipympl, a new PNG otherwise."""
+        self.draw_count += 1
+        if self._interactive:
+            self.fig.canvas.draw_idle()
+        else:
+            self._image.value = self.render_png()

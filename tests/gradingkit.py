@@ -1,0 +1,164 @@
+"""Grade variants of a chapter's notebook with nbgrader itself, for tests.
+
+    results = grade_variants("ch00_review", {
+        "solution": {},                                # the source solutions
+        "bug_batched_softmax": {"softmax": BUG_CODE},  # replaces the answer cell "softmax"
+    })
+    results["bug_batched_softmax"].failed              # {"test_softmax_batch_invariant", ...}
+
+Each variant becomes one student. The harness copies the chapter's source and
+``nbgrader_config.py`` into a temporary course, runs ``nbgrader
+generate_assignment``, builds every submission from the generated student
+version (answer cells replaced by the variant's code, or by the source
+solution where the variant says nothing), runs ``nbgrader autograde`` once for
+all of them, and reads the scores back from the gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def nbgrader_env() -> dict[str, str]:
+    """Environment for nbgrader subprocesses: the running interpreter's bin first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    return env
+
+
+def run_nbgrader(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in ``cwd``; raise with its output when it fails."""
+    cmd = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed with exit code {proc.returncode}:\n"
+                           f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_answer(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("solution")) and cell.cell_type == "code"
+
+
+@dataclass
+class GradeResult:
+    """The outcome of grading one variant."""
+
+    student: str
+    scores: dict[str, tuple[float, float]]
+    notebook: nbformat.NotebookNode
+    log: str = field(default="", repr=False)
+
+    @property
+    def total(self) -> float:
+        return sum(s for s, _ in self.scores.values())
+
+    @property
+    def max_total(self) -> float:
+        return sum(m for _, m in self.scores.values())
+
+    @property
+    def failed(self) -> set[str]:
+        """Grade ids of graded cells that lost points."""
+        return {gid for gid, (s, m) in self.scores.items() if s < m}
+
+    def failure_text(self, grade_id: str) -> str:
+        """The error text (and stderr) shown under the cell ``grade_id``; "" when it passed."""
+        for cell in self.notebook.cells:
+            if _grade_id(cell) != grade_id:
+                continue
+            parts = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    parts.append(f"{out.get('ename')}: {out.get('evalue')}")
+                    parts.extend(out.get("traceback", []))
+                elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    parts.append(out.get("text", ""))
+            return _ANSI.sub("", "\n".join(parts))
+        raise KeyError(f"no cell with grade_id {grade_id!r} in the autograded notebook "
+                       f"(graded cells: {sorted(self.scores)})")
+
+    def summary(self) -> str:
+        lines = [f"{self.student}: {self.total:g}/{self.max_total:g}"]
+        for gid in sorted(self.failed):
+            text = self.failure_text(gid).strip().splitlines()
+            lines.append(f"  {gid}: {text[0][:300] if text else '(no output)'}")
+        return "\n".join(lines)
+
+
+def answer_sources(notebook_path: Path) -> dict[str, str]:
+    """The source (solution) of every answer cell of a notebook, keyed by grade id."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    return {_grade_id(c): c.source for c in nb.cells if _is_answer(c)}
+
+
+def make_course(chapter: str, root: Path) -> Path:
+    """Copy the chapter's source and the nbgrader config into a fresh course folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(REPO / "source" / chapter, root / "source" / chapter)
+    return root
+
+
+def grade_variants(chapter: str, variants: Mapping[str, Mapping[str, str]], notebook: str | None = None,
+                   workdir: Path | None = None, keep: bool = False) -> dict[str, GradeResult]:
+    """Grade each variant of ``source/<chapter>/<notebook>.ipynb`` with nbgrader.
+
+    ``variants`` maps a student name to ``{answer grade_id: replacement cell source}``.
+    Returns a :class:`GradeResult` per student.
+    """
+    notebook = notebook or chapter
+    tmp = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"grade-{chapter}-"))
+    try:
+        make_course(chapter, tmp)
+        run_nbgrader(["generate_assignment", chapter, "--force"], cwd=tmp)
+        release = nbformat.read(tmp / "release" / chapter / f"{notebook}.ipynb", as_version=4)
+        solutions = answer_sources(tmp / "source" / chapter / f"{notebook}.ipynb")
+        for student, replacements in variants.items():
+            unknown = set(replacements) - set(solutions)
+            if unknown:
+                raise KeyError(f"variant {student!r} replaces {sorted(unknown)}, which are not answer "
+                               f"cells of {chapter}/{notebook} (answer cells: {sorted(solutions)})")
+            nb = nbformat.from_dict(release)
+            for cell in nb.cells:
+                gid = _grade_id(cell)
+                if _is_answer(cell) and gid in solutions:
+                    cell.source = replacements.get(gid, solutions[gid])
+            dest = tmp / "submitted" / student / chapter
+            dest.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, dest / f"{notebook}.ipynb")
+        proc = run_nbgrader(["autograde", chapter, "--create", "--force"], cwd=tmp)
+        from nbgrader.api import Gradebook
+
+        results: dict[str, GradeResult] = {}
+        with Gradebook(f"sqlite:///{tmp / 'gradebook.db'}") as gb:
+            for student in variants:
+                sub = gb.find_submission_notebook(notebook, chapter, student)
+                scores = {g.name: (float(g.score), float(g.max_score)) for g in sub.grades}
+                graded = nbformat.read(tmp / "autograded" / student / chapter / f"{notebook}.ipynb",
+                                       as_version=4)
+                results[student] = GradeResult(student, scores, graded, proc.stdout + proc.stderr)
+        return results
+    finally:
+        if not keep and workdir is None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,100 @@
+"""dlcourse.checks: the teaching assertions used by the graded notebooks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcourse.checks import call, check_array, check_scalar, check_true, fail
+
+
+def test_check_array_accepts_close_values():
+    check_array(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), name="f(x)")
+
+
+@pytest.mark.parametrize("actual, fragment", [
+    ([1.0, 2.0], "expected a NumPy array"),
+    (None, "forget to `return`"),
+    (3.0, "A single number came back"),
+    (np.zeros(3), "expected shape (2,)"),
+    (np.array([1.0, np.nan]), "only finite numbers"),
+    (np.array([1.0, 2.5]), "Largest difference at index (1,)"),
+])
+def test_check_array_reports_type_then_shape_then_values(actual, fragment):
+    with pytest.raises(AssertionError) as err:
+        check_array(actual, np.array([1.0, 2.0]), name="f(x)")
+    assert fragment in str(err.value)
+    assert str(err.value).startswith("f(x):")
+
+
+def test_check_array_names_a_known_mistake():
+    with pytest.raises(AssertionError, match="exactly what the batch bug gives"):
+        check_array(np.array([0.25, 0.25]), np.array([0.5, 0.5]), name="softmax(x)",
+                    mistakes={"the batch bug": np.array([0.25, 0.25])}, hint="never shown")
+
+
+def test_check_array_names_a_mistake_with_another_shape():
+    with pytest.raises(AssertionError, match="exactly what summing gives"):
+        check_array(np.array(3.0), np.array([1.0, 2.0]), name="g(x)", mistakes={"summing": 3.0})
+
+
+def test_check_array_hint_when_no_mistake_matches():
+    with pytest.raises(AssertionError, match="Usual cause: check the sign"):
+        check_array(np.array([9.0]), np.array([1.0]), name="h", mistakes={"x": np.array([2.0])},
+                    hint="check the sign")
+
+
+def test_check_scalar():
+    check_scalar(np.float32(0.25), 0.25, name="q")
+    check_scalar(np.array([0.25]), 0.25, name="q")
+    with pytest.raises(AssertionError, match="expected a single number"):
+        check_scalar(np.ones(3), 0.25, name="q")
+    with pytest.raises(AssertionError, match="expected the finite number"):
+        check_scalar(float("nan"), 0.25, name="q")
+    with pytest.raises(AssertionError, match="exactly what summing instead of averaging gives"):
+        check_scalar(1.0, 0.5, name="loss", mistakes={"summing instead of averaging": 1.0})
+    with pytest.raises(AssertionError, match="got a value of type bool"):
+        check_scalar(True, 1.0, name="q")
+
+
+def test_call_records_warnings_instead_of_printing(capsys):
+    def noisy(x):
+        return np.exp(x)
+
+    out, messages = call(noisy, np.array([1000.0]), name="noisy(x)", record_warnings=True)
+    assert np.isinf(out[0]) and any("overflow" in m for m in messages)
+    assert capsys.readouterr().err == ""
+
+
+def test_call_detects_in_place_modification_and_protects_the_callers_array():
+    def sneaky(x):
+        x -= 1
+        return x
+
+    x = np.arange(3.0)
+    with pytest.raises(AssertionError, match="modified its argument #1 in place"):
+        call(sneaky, x, name="sneaky(x)")
+    assert np.array_equal(x, np.arange(3.0)), "call() must pass copies"
+
+
+def test_call_turns_exceptions_and_todo_into_teaching_failures():
+    def todo(x):
+        raise NotImplementedError()
+
+    def broken(x):
+        return x @ np.ones((5, 5))
+
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        call(todo, 1, name="todo(x)")
+    with pytest.raises(AssertionError, match=r"broken\(x\) raised ValueError"):
+        call(broken, np.ones((2, 3)), name="broken(x)")
+    with pytest.raises(AssertionError, match="expected a function"):
+        call(3, name="f")
+
+
+def test_check_true_and_fail():
+    check_true(True, "never")
+    with pytest.raises(AssertionError, match="because"):
+        check_true(False, "because")
+    with pytest.raises(AssertionError, match="boom"):
+        fail("boom")

@@ -1,0 +1,118 @@
+"""The course follows DESIGN.md's layout and naming: tools and tests rely on these names."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO
+
+CHAPTERS = ["ch00_review", "ch01_vanishing_gradients", "ch02_initialization", "ch03_batch_norm",
+            "ch04_optimizers", "ch05_regularization", "ch06_cnn", "ch07_troubleshooting"]
+
+# DESIGN.md's exercise catalogue: the minimum every graded notebook defines.
+EXERCISES = {
+    "ch00_review": ["numerical_gradient", "softmax", "cross_entropy_error",
+                    "softmax_cross_entropy_backward", "three_layer_backward"],
+    "ch01_vanishing_gradients": ["sigmoid", "sigmoid_grad", "relu", "relu_grad"],
+    "ch02_initialization": ["xavier_std", "he_std", "init_weights"],
+    "ch03_batch_norm": ["batchnorm_forward", "batchnorm_backward"],
+    "ch04_optimizers": ["momentum_step", "adagrad_step", "rmsprop_step", "adam_step"],
+    "ch05_regularization": ["l2_penalty", "l2_penalty_grad", "l1_penalty", "l1_penalty_grad",
+                            "dropout_forward", "dropout_backward"],
+    "ch06_cnn": ["conv_output_size", "im2col", "conv2d_forward", "max_pool_forward"],
+    "ch07_troubleshooting": [],
+}
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def present_chapters() -> list[str]:
+    return [c for c in CHAPTERS if (REPO / "source" / c).is_dir()]
+
+
+def test_layout_exists():
+    for name in ["README.md", "environment.yml", "pyproject.toml", "nbgrader_config.py", "course.py",
+                 "lib/dlcourse/__init__.py", "notebooks", "source", "release", "tests", "bench", ".ci/run"]:
+        assert (REPO / name).exists(), f"{name} is missing from the repository root (see DESIGN.md's layout)"
+
+
+def test_environment_yml_pins_match_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+    env_text = (REPO / "environment.yml").read_text()
+    listed = set(re.findall(r"^\s*-\s*([A-Za-z0-9_.\-]+==[^\s#]+)", env_text, flags=re.M))
+    assert pins == listed, (
+        "environment.yml and pyproject.toml must pin the same packages and versions.\n"
+        f"only in pyproject.toml: {sorted(pins - listed)}\nonly in environment.yml: {sorted(listed - pins)}")
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci/run").read_text()
+    commands = [line.strip() for line in ci.splitlines()
+                if line.strip() and not line.lstrip().startswith(("#", "set ", "cd ", "if ", "fi", "export "))]
+    assert commands == ["exec python3 course.py test"], f".ci/run must only call the test command, found {commands}"
+    assert "python3 course.py test" in readme and "python3 course.py lab" in readme
+
+
+def test_no_sys_path_tricks():
+    offenders = []
+    for path in [*REPO.glob("lib/**/*.py"), *REPO.glob("notebooks/*.ipynb"), *REPO.glob("source/*/*.ipynb"),
+                 *REPO.glob("bench/*.py")]:
+        if re.search(r"sys\.path\.(append|insert)", path.read_text(encoding="utf-8")):
+            offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, f"`import dlcourse` must work through the installed package, not sys.path edits: {offenders}"
+
+
+def test_dlcourse_imports_from_any_folder(tmp_path):
+    out = subprocess.run([sys.executable, "-c", "import dlcourse, dlcourse.checks; print(dlcourse.__file__)"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert str(REPO / "lib" / "dlcourse") in out.stdout
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_lecture_and_graded_notebook(chapter):
+    assert (REPO / "notebooks" / f"{chapter}.ipynb").exists(), f"notebooks/{chapter}.ipynb is missing"
+    assert (REPO / "source" / chapter / f"{chapter}.ipynb").exists(), f"source/{chapter}/{chapter}.ipynb is missing"
+    assert (REPO / "release" / chapter / f"{chapter}.ipynb").exists(), (
+        f"release/{chapter}/ is missing: run `nbgrader generate_assignment {chapter}`")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_graded_notebook_follows_naming_conventions(chapter):
+    paths = sorted((REPO / "source" / chapter).glob("*.ipynb"))
+    if not paths:
+        pytest.fail(f"source/{chapter} has no notebook")
+    answers, tests = [], []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            meta = _meta(cell)
+            if cell.cell_type == "code":
+                assert not cell.get("outputs"), f"{path.name}: commit notebooks without outputs"
+            if meta.get("solution") and cell.cell_type == "code":
+                gid = meta["grade_id"]
+                answers.append(gid)
+                if not gid.startswith("quiz_"):
+                    assert re.search(rf"^def {re.escape(gid)}\(", cell.source, flags=re.M), (
+                        f"{path.name}: answer cell {gid!r} must define the function {gid}()")
+            elif meta.get("grade"):
+                tests.append(meta["grade_id"])
+    for name in EXERCISES[chapter]:
+        assert name in answers, f"{chapter}: exercise {name} (DESIGN.md) has no answer cell"
+    for gid in tests:
+        assert gid.startswith("test_"), f"{chapter}: test cell {gid!r} must start with test_"
+        assert any(gid.startswith(f"test_{a}") for a in answers), (
+            f"{chapter}: test cell {gid!r} must be named test_<exercise>..., exercises: {answers}")
+    for a in answers:
+        assert any(t.startswith(f"test_{a}") for t in tests), f"{chapter}: exercise {a} has no test cell"
