@@ -1,0 +1,60 @@
+"""Layers: pure ``*_forward(x, ...) -> (out, cache)`` / ``*_backward(dout, cache)`` functions
+and thin classes wrapping them (``forward(x, train=True)``, ``backward(dout)``, ``.params``,
+``.grads``).
+
+Modules: ``core`` (affine, activations, softmax-cross-entropy), ``batchnorm``, ``dropout``,
+``conv`` (convolution and pooling) and ``classes``. Everything is re-exported here, so
+``from dlcourse.layers import affine_forward, Affine`` works.
+"""
+
+from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
+from .classes import (
+    Affine,
+    AvgPool2d,
+    BatchNorm,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Layer,
+    MaxPool2d,
+    ReLU,
+    Sigmoid,
+    SoftmaxWithLoss,
+    Tanh,
+)
+from .conv import (
+    avg_pool_backward,
+    avg_pool_forward,
+    conv2d_backward,
+    conv2d_forward,
+    max_pool_backward,
+    max_pool_forward,
+)
+from .core import (
+    affine_backward,
+    affine_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from .dropout import dropout_backward, dropout_forward
+
+__all__ = [
+    "affine_forward", "affine_backward",
+    "relu_forward", "relu_backward",
+    "sigmoid_forward", "sigmoid_backward",
+    "tanh_forward", "tanh_backward",
+    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference",
+    "dropout_forward", "dropout_backward",
+    "conv2d_forward", "conv2d_backward",
+    "max_pool_forward", "max_pool_backward",
+    "avg_pool_forward", "avg_pool_backward",
+    "Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "Dropout",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "SoftmaxWithLoss",
+]

@@ -1,0 +1,114 @@
+"""Batch normalisation (バッチ正規化) as pure functions.
+
+Training mode normalises each feature with the statistics of the current mini-batch
+(biased variance, divided by N); :func:`batchnorm_inference` uses given running statistics.
+Inputs may be ``(N, D)`` (per feature) or images ``(N, C, H, W)`` (per channel, statistics
+over N, H and W together: "spatial" batch norm).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..functions import as_float_array
+from .core import check_dout
+
+__all__ = ["batchnorm_forward", "batchnorm_backward", "batchnorm_inference"]
+
+
+class BatchNormCache(NamedTuple):
+    xhat: np.ndarray  # (M, D) normalised input, M = N (2-D) or N*H*W (4-D)
+    gamma: np.ndarray  # (D,) private copy
+    std: np.ndarray  # (D,) sqrt(var + eps)
+    mean: np.ndarray  # (D,) batch mean (used by the BatchNorm class for running stats)
+    var: np.ndarray  # (D,) biased batch variance
+    x_shape: tuple  # original input shape (2-D or 4-D)
+
+
+def _to_rows(x, where: str) -> np.ndarray:
+    """(N, D) -> itself; (N, C, H, W) -> (N*H*W, C) so that features are columns."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 4:
+        return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+    raise ValueError(
+        f"{where}: x must be (N, D) or images (N, C, H, W), got shape {x.shape}. "
+        f"Flatten other inputs to (N, D) first."
+    )
+
+
+def _from_rows(rows, x_shape):
+    if len(x_shape) == 2:
+        return rows
+    n, c, h, w = x_shape
+    return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def _check_params(rows, gamma, beta, where: str):
+    d = rows.shape[1]
+    for name, p in (("gamma", gamma), ("beta", beta)):
+        if p.shape != (d,):
+            raise ValueError(
+                f"{where}: {name} has shape {p.shape} but x has {d} features/channels; {name} "
+                f"must be ({d},) (one value per feature for (N, D), per channel for (N, C, H, W))."
+            )
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-5):
+    """Batch normalisation, training mode.
+
+    x: (N, D) [or (N, C, H, W), per channel]; gamma, beta: (D,) [or (C,)] -> out: shape of x, cache.
+    ``mu = mean_n x``, ``var = mean_n (x - mu)**2`` (biased), ``xhat = (x - mu) / sqrt(var + eps)``,
+    ``out = gamma * xhat + beta``. The cache carries ``mean`` and ``var`` for running statistics.
+    """
+    x = as_float_array(x, "x")
+    gamma = as_float_array(gamma, "gamma")
+    beta = as_float_array(beta, "beta")
+    rows = _to_rows(x, "batchnorm_forward")
+    _check_params(rows, gamma, beta, "batchnorm_forward")
+    if rows.shape[0] == 0:
+        raise ValueError("batchnorm_forward: the batch is empty; batch statistics need N >= 1.")
+    mean = rows.mean(axis=0)
+    xc = rows - mean
+    var = (xc * xc).mean(axis=0)
+    std = np.sqrt(var + eps).astype(rows.dtype, copy=False)
+    xhat = xc / std
+    out = gamma * xhat + beta
+    return _from_rows(out, x.shape), BatchNormCache(xhat, gamma.copy(), std, mean, var, x.shape)
+
+
+def batchnorm_backward(dout, cache):
+    """Gradients of training-mode batch norm (compact form).
+
+    dout: shape of x -> dx: shape of x, dgamma: (D,), dbeta: (D,). With M rows per feature,
+    ``dxhat = dout * gamma``:
+    ``dx = (M*dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / (M * std)``,
+    ``dgamma = sum(dout * xhat)``, ``dbeta = sum(dout)`` (sums over the batch axis).
+    """
+    xhat, gamma, std, _mean, _var, x_shape = cache
+    dout = check_dout(dout, x_shape, "batchnorm_backward")
+    d = _to_rows(dout, "batchnorm_backward")
+    m = d.shape[0]
+    dbeta = d.sum(axis=0)
+    dgamma = (d * xhat).sum(axis=0)
+    dxhat = d * gamma
+    dx = (m * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (m * std)
+    return _from_rows(dx, x_shape), dgamma, dbeta
+
+
+def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
+    """Batch normalisation, test mode: ``gamma * (x - running_mean) / sqrt(running_var + eps) + beta``.
+
+    x: (N, D) or (N, C, H, W); gamma, beta, running_mean, running_var: (D,) or (C,) -> shape of x.
+    """
+    x = as_float_array(x, "x")
+    gamma = as_float_array(gamma, "gamma")
+    beta = as_float_array(beta, "beta")
+    rows = _to_rows(x, "batchnorm_inference")
+    _check_params(rows, gamma, beta, "batchnorm_inference")
+    mean = np.asarray(running_mean, dtype=rows.dtype)
+    std = np.sqrt(np.asarray(running_var, dtype=rows.dtype) + eps).astype(rows.dtype, copy=False)
+    out = gamma * ((rows - mean) / std) + beta
+    return _from_rows(out, x.shape)
