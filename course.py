@@ -2,7 +2,8 @@
 """One entry point for students, instructors and CI: sets everything up, then runs it.
 
     python3 course.py lab      set up (first time only) and open the course in JupyterLab
-    python3 course.py test     set up (first time only) and run every test
+    python3 course.py test     set up (first time only) and run every test (as root it also
+                               installs Debian's chromium for the browser tests)
     python3 course.py setup    only set up: a virtual environment in .venv with the pinned packages
 
 Needs nothing but Python 3.11 or newer. The set-up creates `.venv/` next to
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -66,13 +68,32 @@ def lab(args: list[str]) -> int:
     setup()
     say("opening JupyterLab on the course (Ctrl-C to stop) ...")
     cmd = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", *args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        cmd.append("--allow-root")  # containers and cloud notebooks often run as root
     if not any(a.startswith("--ServerApp.default_url") for a in args):
         cmd.append("--LabApp.default_url=/lab/tree/notebooks/ch00_review.ipynb")
     return subprocess.call(cmd, cwd=ROOT, env=_env())
 
 
+def ensure_browser() -> None:
+    """The browser tests drive Debian's Chromium: install it with apt when missing and we are root."""
+    chromium = Path("/usr/bin/chromium")
+    if chromium.exists() or not sys.platform.startswith("linux"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Debian's chromium for the browser tests (apt-get) ...")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+    else:
+        say("note: /usr/bin/chromium is missing, so the browser tests will be skipped "
+            "(run `sudo apt-get install chromium` to include them; in CI they fail instead).")
+
+
 def test(args: list[str]) -> int:
     setup()
+    ensure_browser()
     # Two workers (the CI machines have 2 cores); one test file stays on one worker so that a
     # chapter's grading fixture runs once.
     cmd = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile", *args]

@@ -10,6 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output"
 TIMINGS = OUTPUT / "notebook-times.tsv"
+LATENCIES = OUTPUT / "widget-latency.tsv"
 
 
 def pytest_sessionstart(session):
@@ -17,10 +18,14 @@ def pytest_sessionstart(session):
     if not hasattr(session.config, "workerinput"):
         OUTPUT.mkdir(exist_ok=True)
         TIMINGS.write_text("")
+        LATENCIES.write_text("")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if hasattr(config, "workerinput") or not TIMINGS.exists():
+    if hasattr(config, "workerinput"):
+        return
+    _print_latencies(terminalreporter)
+    if not TIMINGS.exists():
         return
     rows = [line.split("\t") for line in TIMINGS.read_text().splitlines() if line.strip()]
     if not rows:
@@ -45,3 +50,22 @@ def mnist_available() -> bool:
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+def _print_latencies(terminalreporter):
+    if not LATENCIES.exists():
+        return
+    rows = [line.split("\t") for line in LATENCIES.read_text().splitlines() if line.strip()]
+    if not rows:
+        return
+    base = [float(r[2]) for r in rows if r[0] == "baseline" and r[2] != "nan"]
+    baseline = base[0] if base else float("nan")
+    terminalreporter.section("widget latency in Chromium: control change -> plot updated on screen")
+    terminalreporter.write_line(f"baseline (one slider, one ipympl line, same run): {baseline:.0f} ms; target <= 500 ms")
+    for notebook, control, ms, status in rows:
+        if notebook == "baseline":
+            continue
+        value = float(ms)
+        ratio = value / baseline if baseline == baseline and baseline > 0 and value == value else float("nan")
+        flag = "" if value == value and value <= 500 else "   <-- SLOW" if value == value else ""
+        terminalreporter.write_line(f"{value:7.0f} ms  x{ratio:4.1f}  {notebook:28s} {control:34s} {status}{flag}")

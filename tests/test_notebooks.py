@@ -7,6 +7,8 @@ The time of each is printed at the end of the run.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -60,3 +62,49 @@ def test_graded_notebook_executes_with_solutions(path, tmp_path):
 
 def test_there_are_notebooks_to_run():
     assert LECTURES and GRADED, "no notebooks found under notebooks/ or source/"
+
+
+RELEASES = sorted((REPO / "release").glob("ch*/*.ipynb"))
+
+
+def _first_error(path: Path, tmp_path: Path):
+    """Execute a student version until the first failing cell; return (index, cell, error text)."""
+    work = tmp_path / path.parent.name
+    shutil.copytree(path.parent, work)
+    nb = nbformat.read(work / path.name, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(work)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    return index, cell, f"{out.get('ename')}: {out.get('evalue')}"
+    return None, None, ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RELEASES, ids=[p.stem for p in RELEASES])
+def test_release_notebook_runs_until_the_first_unimplemented_exercise(path, tmp_path):
+    index, cell, error = _first_error(path, tmp_path)
+    assert index is not None, f"{path.name}: the student version ran without any failure; are the solutions stripped?"
+    meta = cell.metadata.get("nbgrader", {})
+    assert "NotImplementedError" in error or "not implemented yet" in error, (
+        f"{path.name}: the first failing cell ({index}, {meta.get('grade_id')}) fails with {error!r}; "
+        "before the first exercise the student version must run cleanly, and an unimplemented exercise "
+        "must fail with NotImplementedError (or the tests' 'not implemented yet' message).")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RELEASES, ids=[p.stem for p in RELEASES])
+def test_nbgrader_validate_reports_unimplemented_exercises(path, tmp_path):
+    from gradingkit import nbgrader_env
+
+    work = tmp_path / path.parent.name
+    shutil.copytree(path.parent, work)
+    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate", path.name],
+                          cwd=work, env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+    text = proc.stdout + proc.stderr
+    assert "VALIDATION FAILED" in text, (
+        f"nbgrader validate should report the unimplemented exercises of {path.name}; it printed:\n{text[-3000:]}")
+    assert "NotImplementedError" in text or "not implemented yet" in text, text[-3000:]
