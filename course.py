@@ -94,11 +94,16 @@ def ensure_browser() -> None:
 def test(args: list[str]) -> int:
     setup()
     ensure_browser()
+    env = _env()
+    # Tests run two at a time on two cores; a multi-threaded BLAS in each would oversubscribe the
+    # CPU and make NumPy training many times slower. One thread per worker (benchmarks set their own).
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
     # Two workers (the CI machines have 2 cores); one test file stays on one worker so that a
     # chapter's grading fixture runs once.
     cmd = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile", *args]
     say("running: " + " ".join(cmd[1:]))
-    return subprocess.call(cmd, cwd=ROOT, env=_env())
+    return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,197 @@
+"""Explorer of chapter 1: how activation, depth and weight scale decide the gradient of each layer.
+
+:func:`layer_statistics` is the pure compute part (tested directly): a deep fully connected
+network of equal-width hidden layers, fed a fixed batch of random inputs, with a softmax
+cross-entropy output; it returns the mean |dE/dW| of every layer and the histograms of the
+hidden activations. :class:`ActivationExplorer` draws them and redraws in place when a control
+changes.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..functions import relu, relu_grad, sigmoid, sigmoid_grad, softmax, tanh_grad
+from .base import FigureView, new_figure
+
+__all__ = ["ACTIVATIONS", "layer_statistics", "ActivationExplorer"]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+_FORWARD = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu}
+_DERIVATIVE = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}
+_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+class _Setup:
+    """Fixed random inputs, labels and unit-variance weight matrices, drawn once per (width, depth, seed)."""
+
+    def __init__(self, width: int, max_depth: int, n_samples: int, n_classes: int, seed: int):
+        rng = np.random.default_rng(seed)
+        self.x = rng.standard_normal((n_samples, width))
+        self.t = np.arange(n_samples) % n_classes
+        self.W = [rng.standard_normal((width, width)) for _ in range(max_depth)]
+        self.W_out = rng.standard_normal((width, n_classes))
+
+
+_SETUPS: dict[tuple, _Setup] = {}
+
+
+def _setup(width, max_depth, n_samples, n_classes, seed) -> _Setup:
+    key = (width, max_depth, n_samples, n_classes, seed)
+    if key not in _SETUPS:
+        _SETUPS.clear()
+        _SETUPS[key] = _Setup(*key)
+    return _SETUPS[key]
+
+
+def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: float = 0.01, *, width: int = 100,
+                     n_samples: int = 500, n_classes: int = 10, bins: int = 30, seed: int = 0,
+                     max_depth: int = 12) -> dict:
+    """Forward and backward pass of a deep network; per-layer gradient sizes and activation histograms.
+
+    Network: x (n_samples, width) -> depth x [affine (width, width), zero bias -> activation]
+    -> affine (width, n_classes) -> softmax cross-entropy with labels ``arange(n_samples) % n_classes``.
+    Every weight matrix is ``init_std * (standard normal)``; the normal draws are fixed by ``seed``, so
+    changing ``init_std`` rescales the same matrices.
+
+    Returns a dict:
+      ``"grad_mean_abs"`` (depth + 1,) mean |dE/dW_l| for the hidden layers 1..depth and the output layer;
+      ``"delta_mean_abs"`` (depth,) mean |dE/du_l| (the signal that reaches each hidden layer);
+      ``"hist"`` (depth, bins) histogram counts of each hidden layer's activations;
+      ``"edges"`` (bins + 1,) the common bin edges; ``"act_mean"``, ``"act_std"`` (depth,).
+    """
+    if activation not in _FORWARD:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}.")
+    depth = int(depth)
+    if not 1 <= depth <= max_depth:
+        raise ValueError(f"depth must be between 1 and {max_depth}, got {depth}.")
+    if not (np.isfinite(init_std) and init_std > 0):
+        raise ValueError(f"init_std must be a positive number, got {init_std!r}.")
+    s = _setup(width, max_depth, n_samples, n_classes, seed)
+    f, df = _FORWARD[activation], _DERIVATIVE[activation]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        h = s.x
+        inputs, pre, acts = [], [], []
+        for W in s.W[:depth]:
+            inputs.append(h)
+            u = h @ (init_std * W)
+            h = f(u)
+            pre.append(u)
+            acts.append(h)
+        logits = h @ (init_std * s.W_out)
+        y = softmax(logits)
+        delta = y.copy()
+        delta[np.arange(n_samples), s.t] -= 1.0
+        delta /= n_samples                                 # dE/dlogits
+        grad_mean_abs = np.zeros(depth + 1)
+        grad_mean_abs[depth] = np.mean(np.abs(h.T @ delta))
+        delta_mean_abs = np.zeros(depth)
+        d = delta @ (init_std * s.W_out).T                 # dE/dz of the last hidden layer
+        for layer in range(depth - 1, -1, -1):
+            du = d * df(pre[layer])
+            delta_mean_abs[layer] = np.mean(np.abs(du))
+            grad_mean_abs[layer] = np.mean(np.abs(inputs[layer].T @ du))
+            d = du @ (init_std * s.W[layer]).T
+        A = np.array(acts)
+        if activation in _RANGE:
+            lo, hi = _RANGE[activation]
+        else:
+            finite = A[np.isfinite(A)]
+            lo, hi = 0.0, float(np.percentile(finite, 99)) if finite.size else 1.0
+            hi = hi if hi > 0 else 1.0
+        edges = np.linspace(lo, hi, bins + 1)
+        hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] for a in acts])
+    return {"activation": activation, "depth": depth, "init_std": float(init_std),
+            "grad_mean_abs": grad_mean_abs, "delta_mean_abs": delta_mean_abs, "hist": hist, "edges": edges,
+            "act_mean": A.reshape(depth, -1).mean(axis=1), "act_std": A.reshape(depth, -1).std(axis=1)}
+
+
+class ActivationExplorer:
+    """Sliders for activation, depth and weight scale; plots of gradient per layer and activation histograms.
+
+    ``explorer = ActivationExplorer(); explorer`` in a notebook shows it. Controls: ``activation``
+    (ToggleButtons), ``depth`` (IntSlider), ``init_std`` (FloatLogSlider). ``update()`` recomputes
+    and redraws in place; ``stats`` holds the last :func:`layer_statistics` result.
+    """
+
+    MAX_DEPTH = 12
+
+    def __init__(self, activation: str = "sigmoid", depth: int = 5, init_std: float = 0.01, width: int = 100,
+                 n_samples: int = 500, seed: int = 0):
+        self._kw = {"width": width, "n_samples": n_samples, "seed": seed, "max_depth": self.MAX_DEPTH}
+        self.activation = widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation,
+                                                description="activation")
+        self.depth = widgets.IntSlider(value=depth, min=1, max=self.MAX_DEPTH, description="hidden layers",
+                                       continuous_update=False)
+        self.init_std = widgets.FloatLogSlider(value=init_std, base=10, min=-3, max=0.5, step=0.05,
+                                               description="weight std", readout_format=".3g",
+                                               continuous_update=False)
+        self.info = widgets.HTML()
+        fig, (self.ax_grad, self.ax_hist) = new_figure(figsize=(10.0, 3.8), ncols=2)
+        self.fig = fig
+        (self.grad_line,) = self.ax_grad.semilogy([1], [1.0], "o-", color="tab:blue", label="mean |dE/dW|")
+        self.ax_grad.set_xlabel("layer (1 = next to the input)")
+        self.ax_grad.set_ylabel("mean |dE/dW| (log)")
+        self.ax_grad.grid(alpha=0.3, which="both")
+        self.ax_hist.set_xlabel("activation value")
+        self.ax_hist.set_ylabel("hidden layer")
+        self.hist_lines = [self.ax_hist.plot([], [], color="tab:blue", lw=1.2)[0] for _ in range(self.MAX_DEPTH)]
+        self.view = FigureView(fig)
+        for control in (self.activation, self.depth, self.init_std):
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([widgets.HBox([self.activation]), widgets.HBox([self.depth, self.init_std]),
+                                    self.info, self.view.widget])
+        self.stats: dict = {}
+        self.update()
+
+    @classmethod
+    def bench_cases(cls):
+        return [("activation", "relu"), ("activation", "tanh"), ("depth", 10), ("init_std", 0.1)]
+
+    def _on_change(self, _change) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recompute with the controls' values and redraw the artists in place."""
+        st = layer_statistics(self.activation.value, self.depth.value, self.init_std.value, **self._kw)
+        self.stats = st
+        depth = st["depth"]
+        g = np.maximum(st["grad_mean_abs"], 1e-300)
+        layers = np.arange(1, depth + 2)
+        self.grad_line.set_data(layers, g)
+        self.ax_grad.set_xlim(0.5, depth + 1.5)
+        self.ax_grad.set_xticks(layers, [str(k) for k in layers[:-1]] + ["out"])
+        lo, hi = float(np.min(g)), float(np.max(g))
+        self.ax_grad.set_ylim(lo / 3, hi * 3)
+        self.ax_grad.set_title(f"{st['activation']}: first/last layer gradient ratio = {g[0] / g[-1]:.2g}")
+        centers = 0.5 * (st["edges"][1:] + st["edges"][:-1])
+        colors = _layer_colors(depth)
+        for k, line in enumerate(self.hist_lines):
+            if k < depth:
+                h = st["hist"][k].astype(float)
+                h = h / h.max() * 0.9 if h.max() > 0 else h
+                line.set_data(centers, h + (depth - 1 - k))       # layer 1 at the top
+                line.set_color(colors[k])
+                line.set_visible(True)
+            else:
+                line.set_visible(False)
+        self.ax_hist.set_xlim(st["edges"][0], st["edges"][-1])
+        self.ax_hist.set_ylim(-0.1, depth)
+        self.ax_hist.set_yticks(np.arange(depth) + 0.3, [str(depth - k) for k in range(depth)])
+        self.ax_hist.set_title("activation histograms (each scaled to its peak)")
+        self.info.value = (f"<small>mean |dE/dW|: layer 1 = {g[0]:.3g}, output layer = {g[-1]:.3g}. "
+                           f"Activation std per layer: {', '.join(f'{v:.2g}' for v in st['act_std'])}.</small>")
+        self.view.refresh()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _layer_colors(depth: int):
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    return [cmap(k / max(depth - 1, 1) * 0.85) for k in range(depth)]
