@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+# Tests run two at a time on two cores: one BLAS thread per process (before NumPy is imported,
+# and inherited by the kernels that notebook tests start). A multi-threaded BLAS in each worker
+# oversubscribes the CPU and made NumPy training many times slower.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output"

@@ -98,3 +98,24 @@ def test_check_true_and_fail():
         check_true(False, "because")
     with pytest.raises(AssertionError, match="boom"):
         fail("boom")
+
+
+def test_call_does_not_flag_generators_or_plain_objects():
+    class Cache:
+        pass
+
+    def uses_rng(x, rng, cache):
+        cache.seen = True
+        return x + rng.standard_normal(x.shape)
+
+    out = call(uses_rng, np.zeros(3), np.random.default_rng(0), Cache(), name="uses_rng")
+    assert out.shape == (3,)
+
+
+def test_call_detects_changes_inside_a_list_of_arrays():
+    def sneaky(weights):
+        weights[0] *= 2
+        return 0.0
+
+    with pytest.raises(AssertionError, match="modified its argument #1"):
+        call(sneaky, [np.ones(2), np.ones(3)], name="sneaky(weights)")

@@ -72,10 +72,12 @@ def _same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    try:
-        return bool(a == b)
-    except Exception:
-        return True
+    if isinstance(a, (int, float, complex, str, bytes, bool, type(None), np.generic)):
+        try:
+            return bool(a == b) or (a != a and b != b)  # NaN equals NaN here
+        except Exception:
+            return True
+    return True  # other objects inside containers are not compared
 
 
 def call(fn: Callable, *args: Any, name: str | None = None, record_warnings: bool = False,
@@ -92,11 +94,13 @@ def call(fn: Callable, *args: Any, name: str | None = None, record_warnings: boo
     if not callable(fn):
         fail(f"{label}: expected a function, got {describe(fn)}. "
              "Did you overwrite the function's name with a value?")
-    call_args = [_snapshot(a) if isinstance(a, (np.ndarray, list, dict, tuple)) else a for a in args]
-    call_kwargs = {k: (_snapshot(v) if isinstance(v, (np.ndarray, list, dict, tuple)) else v)
-                   for k, v in kwargs.items()}
-    before_args = [_snapshot(a) for a in call_args]
-    before_kwargs = {k: _snapshot(v) for k, v in call_kwargs.items()}
+    copied = (np.ndarray, list, dict, tuple)
+    call_args = [_snapshot(a) if isinstance(a, copied) else a for a in args]
+    call_kwargs = {k: (_snapshot(v) if isinstance(v, copied) else v) for k, v in kwargs.items()}
+    # Only data (arrays and containers) is compared afterwards: a random Generator is meant to
+    # change, and an arbitrary object (a student's cache class) has no meaningful equality.
+    before_args = [_snapshot(a) if isinstance(a, copied) else None for a in call_args]
+    before_kwargs = {k: (_snapshot(v) if isinstance(v, copied) else None) for k, v in call_kwargs.items()}
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
         try:
