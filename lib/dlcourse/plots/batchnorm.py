@@ -1,0 +1,210 @@
+"""Figures and experiments of chapter 3, batch normalisation (バッチ正規化).
+
+Pure compute functions return NumPy data (tested directly); ``plot_*`` functions draw it.
+
+- :func:`normalisation_demo`: a skewed mini-batch before and after batch norm.
+- :func:`backward_paths`: the exact dx next to the dx of each path alone, for a tiny batch.
+- :func:`running_stats_demo`: how ``running_mean`` / ``running_var`` (momentum 0.9 on the
+  old value, biased batch variance) follow the batch statistics, and what test mode gives.
+- :func:`compare_batchnorm`: the book's experiment. Deep ReLU networks (5 hidden layers of
+  100 units) trained with SGD on a small MNIST subset, with and without batch norm, for
+  several initial weight scales.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcourse.plots.initialization import _as_init, train_curves
+
+__all__ = [
+    "normalisation_demo",
+    "plot_normalisation_demo",
+    "backward_paths",
+    "running_stats_demo",
+    "plot_running_stats",
+    "mnist_subset",
+    "train_pair",
+    "compare_batchnorm",
+    "plot_batchnorm_comparison",
+]
+
+
+def _new_figure(figsize, nrows=1, ncols=1, **kw):
+    from dlcourse.widgets.base import new_figure
+
+    return new_figure(figsize=figsize, nrows=nrows, ncols=ncols, **kw)
+
+
+# --------------------------------------------------------------------------- forward
+def normalisation_demo(n=200, rng=None):
+    """A batch x (n, 3) whose features have very different means and scales, and its normalisation.
+
+    Returns ``{"x", "xhat", "out"}``: ``xhat`` with gamma = 1, beta = 0; ``out`` with
+    gamma = (2, 0.5, 1), beta = (1, -1, 0), all from :func:`dlcourse.layers.batchnorm_forward`.
+    """
+    from dlcourse.layers import batchnorm_forward
+
+    rng = np.random.default_rng(0) if rng is None else rng
+    x = np.column_stack([5.0 + 0.5 * rng.standard_normal(n),       # shifted, narrow
+                         40.0 * rng.standard_normal(n),            # wide
+                         rng.exponential(2.0, n) - 3.0])           # skewed
+    xhat, _ = batchnorm_forward(x, np.ones(3), np.zeros(3))
+    out, _ = batchnorm_forward(x, np.array([2.0, 0.5, 1.0]), np.array([1.0, -1.0, 0.0]))
+    return {"x": x, "xhat": xhat, "out": out}
+
+
+def plot_normalisation_demo(demo=None, fig=None):
+    """Histograms of the three features before (top) and after (bottom) normalisation."""
+    demo = normalisation_demo() if demo is None else demo
+    if fig is None:
+        fig, axes = _new_figure((10, 4.2), 2, 3)
+    else:
+        axes = fig.subplots(2, 3)
+    for j in range(3):
+        ax = axes[0, j]
+        ax.hist(demo["x"][:, j], bins=25, color="C0")
+        ax.set_title(f"feature {j + 1}: mean {demo['x'][:, j].mean():.2f}, std {demo['x'][:, j].std():.2f}",
+                     fontsize=9)
+        ax = axes[1, j]
+        ax.hist(demo["xhat"][:, j], bins=25, color="C1")
+        ax.set_title(f"x̂: mean {demo['xhat'][:, j].mean():.2f}, std {demo['xhat'][:, j].std():.2f}",
+                     fontsize=9)
+        ax.set_xlim(-4, 4)
+    axes[0, 0].set_ylabel("before (x)")
+    axes[1, 0].set_ylabel("after (x̂)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- backward
+def backward_paths(x, gamma, dout, eps=1e-5):
+    """Split the exact dx of batch norm into its three paths.
+
+    x, dout: (N, D); gamma: (D,). With ``dxhat = dout * gamma`` and ``s = sqrt(var + eps)``:
+    ``direct = dxhat / s`` (x - mu in the numerator), ``mean = -mean(dxhat) / s`` (through mu),
+    ``variance = -xhat * mean(dxhat * xhat) / s`` (through var). The compact formula is exact
+    (also with eps). Returns ``{"direct", "mean", "variance", "exact"}``, each (N, D);
+    ``exact`` comes from :func:`dlcourse.layers.batchnorm_backward` and equals the sum.
+    """
+    from dlcourse.layers import batchnorm_backward, batchnorm_forward
+
+    x = np.asarray(x, dtype=float)
+    mu = x.mean(axis=0)
+    s = np.sqrt(x.var(axis=0) + eps)
+    xhat = (x - mu) / s
+    dxhat = dout * gamma
+    _, cache = batchnorm_forward(x, gamma, np.zeros_like(gamma), eps)
+    exact, _, _ = batchnorm_backward(dout, cache)
+    return {"direct": dxhat / s,
+            "mean": np.broadcast_to(-dxhat.mean(axis=0) / s, x.shape).copy(),
+            "variance": -xhat * np.mean(dxhat * xhat, axis=0) / s,
+            "exact": exact}
+
+
+# --------------------------------------------------------------------------- running statistics
+def running_stats_demo(steps=60, batch_size=32, true_mean=3.0, true_std=2.0, momentum=0.9, rng=None):
+    """Feed ``steps`` batches of one feature ~ N(true_mean, true_std²) to a BatchNorm layer.
+
+    Returns ``{"batch_mean", "batch_var", "running_mean", "running_var"}`` (steps,) arrays
+    (the running values after each step) and ``{"test_x", "test_train_mode", "test_eval_mode"}``:
+    a batch of ONE example normalised in training mode (always beta: useless) and in test
+    mode (with the running statistics).
+    """
+    from dlcourse.layers import BatchNorm
+
+    rng = np.random.default_rng(0) if rng is None else rng
+    bn = BatchNorm(np.ones(1), np.zeros(1), momentum=momentum)
+    rec = {k: np.empty(steps) for k in ("batch_mean", "batch_var", "running_mean", "running_var")}
+    for i in range(steps):
+        xb = true_mean + true_std * rng.standard_normal((batch_size, 1))
+        bn.forward(xb, train=True)
+        rec["batch_mean"][i] = xb.mean()
+        rec["batch_var"][i] = xb.var()
+        rec["running_mean"][i] = bn.running_mean[0]
+        rec["running_var"][i] = bn.running_var[0]
+    test_x = np.array([[true_mean + true_std]])       # one example, one std above the mean
+    probe = BatchNorm(np.ones(1), np.zeros(1), momentum=momentum)
+    rec["test_x"] = float(test_x[0, 0])
+    rec["test_train_mode"] = float(probe.forward(test_x, train=True)[0, 0])
+    rec["test_eval_mode"] = float(bn.forward(test_x, train=False)[0, 0])
+    rec["true_mean"], rec["true_var"] = true_mean, true_std ** 2
+    return rec
+
+
+def plot_running_stats(rec=None, fig=None):
+    """Batch statistics (dots) and their running averages (lines) over training steps."""
+    rec = running_stats_demo() if rec is None else rec
+    if fig is None:
+        fig, (a1, a2) = _new_figure((10, 3.0), 1, 2)
+    else:
+        a1, a2 = fig.subplots(1, 2)
+    steps = np.arange(1, len(rec["batch_mean"]) + 1)
+    for ax, key, true, name in ((a1, "mean", rec["true_mean"], "mean"), (a2, "var", rec["true_var"], "variance")):
+        ax.plot(steps, rec[f"batch_{key}"], ".", color="C0", label=f"batch {name}")
+        ax.plot(steps, rec[f"running_{key}"], "-", color="C1", label=f"running_{key}")
+        ax.axhline(true, color="gray", ls=":", label=f"true {name}")
+        ax.set_xlabel("training step")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- MNIST experiments
+def mnist_subset(n_train=1000, n_test=1000):
+    """The first ``n_train`` training and ``n_test`` test images of MNIST (flattened, in [0, 1])."""
+    from dlcourse.data import load_mnist
+
+    (x, t), (xt, tt) = load_mnist(normalize=True, flatten=True, one_hot=False)
+    return (x[:n_train], t[:n_train]), (xt[:n_test], tt[:n_test])
+
+
+def train_pair(data, *, weight_init=0.1, lr=0.01, hidden=(100, 100, 100, 100, 100), iters=200,
+               batch_size=100, eval_every=10, n_eval=1000, seed=0, dtype=np.float32):
+    """Train the same ReLU network twice, without and with batch norm, from the same weights.
+
+    Both networks start from identical weights (the same seed) and see the same mini-batches.
+    Returns ``{"plain": curves, "batchnorm": curves}`` (see
+    :func:`dlcourse.plots.initialization.train_curves`; accuracy measured on the test part of
+    ``data``).
+    """
+    from dlcourse.network import MultiLayerNet
+
+    out = {}
+    for key, use_bn in (("plain", False), ("batchnorm", True)):
+        net = MultiLayerNet(data[0][0].shape[1], list(hidden), 10, activation="relu",
+                            weight_init=_as_init(weight_init), use_batchnorm=use_bn,
+                            rng=np.random.default_rng(seed), dtype=dtype)
+        out[key] = train_curves(net, data, iters=iters, batch_size=batch_size, lr=lr,
+                                eval_every=eval_every, n_eval=n_eval, rng=np.random.default_rng(seed + 1))
+    return out
+
+
+def compare_batchnorm(weight_inits=(1.0, 0.1, 0.03, 0.01), data=None, **kw):
+    """:func:`train_pair` for each initial weight scale: ``{weight_init: {"plain", "batchnorm"}}``."""
+    data = mnist_subset() if data is None else data
+    return {w: train_pair(data, weight_init=w, **kw) for w in weight_inits}
+
+
+def plot_batchnorm_comparison(results, fig=None):
+    """One panel per initial weight scale: test accuracy with (solid) and without (dashed) batch norm."""
+    n = len(results)
+    if fig is None:
+        fig, axes = _new_figure((2.6 * n, 2.8), 1, n, sharey=True)
+    else:
+        axes = fig.subplots(1, n, sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, (w, pair) in zip(axes, results.items()):
+        ax.plot(pair["batchnorm"]["iters"], pair["batchnorm"]["test_acc"], "-", color="C0", label="with batch norm")
+        ax.plot(pair["plain"]["iters"], pair["plain"]["test_acc"], "--", color="C1", label="without")
+        if not np.all(np.isfinite(pair["plain"]["loss"])):
+            at = int(np.argmin(np.isfinite(pair["plain"]["loss"]))) + 1
+            ax.text(0.5, 0.5, f"without batch norm:\ndiverged (NaN loss)\nat iteration {at}",
+                    transform=ax.transAxes, ha="center", fontsize=8, color="C1")
+        ax.set_title(f"initial std {w}", fontsize=9)
+        ax.set_xlabel("iteration")
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel("test accuracy")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
