@@ -1,0 +1,153 @@
+"""SimpleConvNet: conv - relu - max pool - affine - relu - affine - softmax (the CNN chapter)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cnn import conv_output_size, im2col
+from ..init import init_weights, weight_std
+from ..layers import max_pool_backward, max_pool_forward
+from ._base import NetBase, _check_dtype, _check_rng, _check_size, dense_backward, dense_forward
+
+__all__ = ["SimpleConvNet"]
+
+_DEFAULT_CONV = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+
+
+class SimpleConvNet(NetBase):
+    """A small convolutional network (畳み込みニューラルネットワーク)::
+
+        x (N, C, H, W) -> conv (W1: (FN, C, FS, FS), b1: (FN,); stride, pad) -> ReLU
+          -> max pool 2x2, stride 2 -> flatten (N, FN*PH*PW)
+          -> affine (W2, b2) -> ReLU -> affine (W3, b3) -> softmax-cross-entropy
+
+    with ``OH = (H + 2*pad - FS) / stride + 1`` (likewise OW) and ``PH = OH / 2``.
+
+    Parameters
+    ----------
+    input_dim: (C, H, W), default (1, 28, 28).
+    conv_param: dict with ``filter_num`` (FN), ``filter_size`` (FS), ``pad`` (per side) and
+        ``stride``; missing keys take the defaults 30, 5, 0, 1.
+    hidden_size, output_size: widths of the two affine layers (100, 10).
+    weight_init: as :func:`dlcourse.init.init_weights` (``"he"``, ``"xavier"``, ``"glorot"``,
+        ``"zero"`` or a float std). For the convolution ``n_in = C*FS*FS`` and
+        ``n_out = FN*FS*FS``.
+    rng: numpy.random.Generator, or None for a fresh ``np.random.default_rng()``.
+    dtype: np.float64 or np.float32 (everything, including the loss, stays in this dtype).
+
+    ``params`` holds ``W1, b1, W2, b2, W3, b3`` (the arrays used by the forward pass).
+    ``activations`` after a forward pass: ``[conv output after ReLU (N, FN, OH, OW),
+    hidden layer output (N, hidden_size)]``.
+    """
+
+    def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100, output_size=10,
+                 weight_init="he", rng=None, dtype=np.float64):
+        owner = "SimpleConvNet"
+        if len(tuple(input_dim)) != 3:
+            raise ValueError(f"{owner}: input_dim must be (C, H, W), got {input_dim!r}.")
+        c, h, w = (_check_size(v, f"input_dim[{i}]", owner) for i, v in enumerate(input_dim))
+        cp = dict(_DEFAULT_CONV)
+        if conv_param is not None:
+            unknown = set(conv_param) - set(_DEFAULT_CONV)
+            if unknown:
+                raise ValueError(
+                    f"{owner}: unknown conv_param keys {sorted(unknown)}; use {sorted(_DEFAULT_CONV)}."
+                )
+            cp.update(conv_param)
+        fn = _check_size(cp["filter_num"], "conv_param['filter_num']", owner)
+        fs = _check_size(cp["filter_size"], "conv_param['filter_size']", owner)
+        stride = _check_size(cp["stride"], "conv_param['stride']", owner)
+        pad = int(cp["pad"])
+        if pad < 0:
+            raise ValueError(f"{owner}: conv_param['pad'] must be >= 0, got {cp['pad']!r}.")
+        oh = conv_output_size(h, fs, stride, pad)
+        ow = conv_output_size(w, fs, stride, pad)
+        if oh % 2 or ow % 2:
+            raise ValueError(
+                f"{owner}: the convolution output is {oh}x{ow}, which a 2x2 pooling with stride 2 "
+                f"cannot tile; choose filter_size/pad/stride so that both sides are even "
+                f"(e.g. 28x28 input, 5x5 filter, pad 0 -> 24x24)."
+            )
+        self.input_dim = (c, h, w)
+        self.conv_param = {"filter_num": fn, "filter_size": fs, "pad": pad, "stride": stride}
+        self.hidden_size = _check_size(hidden_size, "hidden_size", owner)
+        self.output_size = _check_size(output_size, "output_size", owner)
+        self.weight_init = weight_init
+        self.rng = _check_rng(rng, owner)
+        self.dtype = _check_dtype(dtype, owner)
+        self._conv_out = (oh, ow)
+        pool_size = fn * (oh // 2) * (ow // 2)
+
+        std = weight_std(weight_init, c * fs * fs, fn * fs * fs)
+        if std == 0.0:
+            W1 = np.zeros((fn, c, fs, fs), dtype=self.dtype)
+        else:
+            W1 = (self.rng.standard_normal((fn, c, fs, fs)) * std).astype(self.dtype)
+        (W2, b2), (W3, b3) = init_weights([pool_size, self.hidden_size, self.output_size],
+                                          weight_init, self.rng, self.dtype)
+        self.params = {"W1": W1, "b1": np.zeros(fn, dtype=self.dtype),
+                       "W2": W2, "b2": b2, "W3": W3, "b3": b3}
+        self.activations = []
+        self.last_loss = None
+        self._caches = None
+
+    def _input(self, x):
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+                raise ValueError(f"SimpleConvNet: x must be numeric, got dtype {x.dtype}.")
+            x = x.astype(self.dtype)
+        c, h, w = self.input_dim
+        if x.ndim == 2 and x.shape[1] == c * h * w:
+            x = x.reshape(-1, c, h, w)  # flattened MNIST rows
+        if x.ndim != 4 or x.shape[1:] != (c, h, w):
+            raise ValueError(
+                f"SimpleConvNet: x must be images (N, {c}, {h}, {w}) (or rows (N, {c * h * w})), "
+                f"got shape {x.shape}. Load MNIST with flatten=False or reshape(-1, {c}, {h}, {w})."
+            )
+        return x
+
+    def _l2_weights(self):
+        return [self.params["W1"], self.params["W2"], self.params["W3"]]
+
+    def _forward(self, x, train, keep):
+        p = self.params
+        n = x.shape[0]
+        fn, fs = self.conv_param["filter_num"], self.conv_param["filter_size"]
+        stride, pad = self.conv_param["stride"], self.conv_param["pad"]
+        oh, ow = self._conv_out
+        col = im2col(x, fs, fs, stride, pad)  # (N*OH*OW, C*FS*FS)
+        a = col @ p["W1"].reshape(fn, -1).T  # (N*OH*OW, FN)
+        a += p["b1"]
+        np.maximum(a, 0, out=a)  # ReLU in place
+        conv = a.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2)  # (N, FN, OH, OW), a view
+        pooled, pool_cache = max_pool_forward(conv, 2, 2, 2)  # (N, FN, OH/2, OW/2)
+        flat = pooled.reshape(n, -1)
+        hid, cache2 = dense_forward(flat, p["W2"], p["b2"])
+        np.maximum(hid, 0, out=hid)
+        logits, cache3 = dense_forward(hid, p["W3"], p["b3"])
+        self.activations = [conv, hid]
+        self._caches = (col, a, pool_cache, pooled.shape, cache2, hid, cache3) if keep else None
+        return logits
+
+    def _backward(self, dlogits):
+        col, a, pool_cache, pooled_shape, cache2, hid, cache3 = self._caches
+        self._caches = None
+        p = self.params
+        fn = self.conv_param["filter_num"]
+        dh, dW3, db3 = dense_backward(dlogits, cache3)
+        np.multiply(dh, hid > 0, out=dh)
+        dflat, dW2, db2 = dense_backward(dh, cache2)
+        dconv = max_pool_backward(dflat.reshape(pooled_shape), pool_cache)  # (N, FN, OH, OW)
+        drows = dconv.transpose(0, 2, 3, 1).reshape(-1, fn)  # (N*OH*OW, FN), copies
+        np.multiply(drows, a > 0, out=drows)
+        dW1 = (drows.T @ col).reshape(p["W1"].shape)
+        db1 = drows.sum(axis=0)
+        return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
+
+    def __repr__(self):
+        c, h, w = self.input_dim
+        cp = self.conv_param
+        return (f"SimpleConvNet(input_dim=({c}, {h}, {w}), filters={cp['filter_num']}x"
+                f"{cp['filter_size']}x{cp['filter_size']}, stride={cp['stride']}, pad={cp['pad']}, "
+                f"hidden={self.hidden_size}, output={self.output_size}, dtype={self.dtype.name})")

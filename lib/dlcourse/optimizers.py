@@ -1,0 +1,427 @@
+"""Optimizers (最適化手法 optimization methods): SGD, Momentum, AdaGrad, RMSprop, Adam.
+
+Two interfaces share one implementation of every formula:
+
+- pure single-step functions (the chapter-4 exercises) that return NEW arrays
+  and never touch their inputs::
+
+      w, v    = momentum_step(w, g, v, lr, momentum)
+      w, h    = adagrad_step(w, g, h, lr, eps)
+      w, h    = rmsprop_step(w, g, h, lr, decay_rate, eps)
+      w, m, v = adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+
+- classes ``SGD``, ``Momentum``, ``AdaGrad``, ``RMSprop``, ``Adam`` whose
+  ``update(params, grads)`` changes the arrays of ``params`` IN PLACE (the one
+  documented exception to "never modify an input": it is what lets
+  ``optimizer.update(net.params, grads)`` train a network whose layers hold
+  the same arrays). Their state (``v``, ``h``, ``m``) is kept per key of
+  ``params`` and created lazily, with the dtype and shape of the parameter,
+  on the first update.
+
+Formulas (``w`` weight, ``g = dL/dw``):
+
+- SGD (確率的勾配降下法): ``w -= lr * g``
+- Momentum (慣性): ``v = momentum * v - lr * g;  w += v``
+- AdaGrad: ``h += g * g;  w -= lr * g / (sqrt(h) + eps)``
+- RMSprop: ``h = decay_rate * h + (1 - decay_rate) * g * g;  w -= lr * g / (sqrt(h) + eps)``
+- Adam (Kingma & Ba 2015, algorithm 1), ``t = 1, 2, ...``::
+
+      m = beta1 * m + (1 - beta1) * g
+      v = beta2 * v + (1 - beta2) * g * g
+      m_hat = m / (1 - beta1**t);  v_hat = v / (1 - beta2**t)
+      w -= lr * m_hat / (sqrt(v_hat) + eps)
+
+The in-place kernels below (``_*_inplace``) work on preallocated arrays with
+``out=`` arguments so that a training step allocates (almost) nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "sgd_step",
+    "momentum_step",
+    "adagrad_step",
+    "rmsprop_step",
+    "adam_step",
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+]
+
+
+# ----------------------------------------------------------------------------
+# argument checks
+# ----------------------------------------------------------------------------
+def _check_real(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    """Return ``value`` as a float if it is a finite real number inside the given bounds."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        bound = f"> {low}" if low_open else f">= {low}"
+        raise ValueError(f"{name} must be {bound}, got {value}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        bound = f"< {high}" if high_open else f"<= {high}"
+        raise ValueError(f"{name} must be {bound}, got {value}.")
+    return value
+
+
+def _check_lr(lr) -> float:
+    return _check_real(lr, "lr (learning rate)", low=0.0, low_open=True)
+
+
+def _check_unit(value, name: str) -> float:
+    """A decay rate in [0, 1)."""
+    return _check_real(value, name, low=0.0, high=1.0, high_open=True)
+
+
+def _check_eps(eps) -> float:
+    return _check_real(eps, "eps", low=0.0)
+
+
+def _float_copy(a, name: str) -> np.ndarray:
+    """A fresh floating-point copy of ``a`` (integers become float64)."""
+    arr = np.array(a, copy=True)
+    if arr.dtype.kind != "f":
+        if arr.dtype.kind not in "biu":
+            raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def _check_same_shape(w: np.ndarray, other, name: str, wname: str = "w") -> np.ndarray:
+    other = np.asarray(other)
+    if other.shape != w.shape:
+        raise ValueError(
+            f"{name} must have the shape of {wname} {w.shape}, got {other.shape}. "
+            f"Each parameter needs its own gradient/state array of the same shape."
+        )
+    return other
+
+
+# ----------------------------------------------------------------------------
+# in-place kernels, shared by the pure functions and the classes
+# ----------------------------------------------------------------------------
+def _sgd_inplace(w, g, lr, buf):
+    """w -= lr * g, using ``buf`` (shape of w) as scratch."""
+    np.multiply(g, lr, out=buf, casting="same_kind")
+    np.subtract(w, buf, out=w)
+
+
+def _momentum_inplace(w, g, v, lr, momentum, buf):
+    """v = momentum * v - lr * g; w += v."""
+    np.multiply(g, lr, out=buf, casting="same_kind")
+    v *= momentum
+    v -= buf
+    w += v
+
+
+def _adagrad_inplace(w, g, h, lr, eps, buf):
+    """h += g*g; w -= lr * g / (sqrt(h) + eps)."""
+    np.multiply(g, g, out=buf, casting="same_kind")
+    h += buf
+    np.sqrt(h, out=buf)
+    buf += eps
+    np.divide(g, buf, out=buf, casting="same_kind")
+    buf *= lr
+    w -= buf
+
+
+def _rmsprop_inplace(w, g, h, lr, decay_rate, eps, buf):
+    """h = decay_rate*h + (1-decay_rate)*g*g; w -= lr * g / (sqrt(h) + eps)."""
+    np.multiply(g, g, out=buf, casting="same_kind")
+    buf *= 1.0 - decay_rate
+    h *= decay_rate
+    h += buf
+    np.sqrt(h, out=buf)
+    buf += eps
+    np.divide(g, buf, out=buf, casting="same_kind")
+    buf *= lr
+    w -= buf
+
+
+def _adam_inplace(w, g, m, v, t, lr, beta1, beta2, eps, buf):
+    """One Adam step with bias correction; ``t`` is the step number (1 for the first step).
+
+    m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+    w -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+    """
+    # m = beta1 * m + (1 - beta1) * g
+    np.multiply(g, 1.0 - beta1, out=buf, casting="same_kind")
+    m *= beta1
+    m += buf
+    # v = beta2 * v + (1 - beta2) * g * g
+    np.multiply(g, g, out=buf, casting="same_kind")
+    buf *= 1.0 - beta2
+    v *= beta2
+    v += buf
+    # denominator sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - beta2^t) + eps
+    np.sqrt(v, out=buf)
+    buf *= 1.0 / math.sqrt(1.0 - beta2**t)
+    buf += eps
+    # w -= (lr / (1 - beta1^t)) * m / denominator
+    np.divide(m, buf, out=buf)
+    buf *= lr / (1.0 - beta1**t)
+    w -= buf
+
+
+# ----------------------------------------------------------------------------
+# pure single-step functions (chapter 4 exercises)
+# ----------------------------------------------------------------------------
+def sgd_step(w, g, lr):
+    """One SGD step, pure: returns the new ``w`` (a new array).
+
+    w, g: any shape, the same. ``w_new = w - lr * g``.
+    """
+    lr = _check_lr(lr)
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    _sgd_inplace(w, g, lr, np.empty_like(w))
+    return w
+
+
+def momentum_step(w, g, v, lr, momentum):
+    """One Momentum step, pure: returns new ``(w, v)``.
+
+    w, g, v: any shape, the same (``v`` the velocity, zeros at the start).
+    ``v_new = momentum * v - lr * g``; ``w_new = w + v_new``.
+    """
+    lr = _check_lr(lr)
+    momentum = _check_unit(momentum, "momentum")
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    v = _check_same_shape(w, v, "v (velocity)")
+    v = v.astype(w.dtype, copy=True)
+    _momentum_inplace(w, g, v, lr, momentum, np.empty_like(w))
+    return w, v
+
+
+def adagrad_step(w, g, h, lr, eps):
+    """One AdaGrad step, pure: returns new ``(w, h)``.
+
+    w, g, h: any shape, the same (``h`` the sum of squared gradients, zeros at the start).
+    ``h_new = h + g*g``; ``w_new = w - lr * g / (sqrt(h_new) + eps)``.
+    """
+    lr = _check_lr(lr)
+    eps = _check_eps(eps)
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    h = _check_same_shape(w, h, "h (sum of squared gradients)")
+    h = h.astype(w.dtype, copy=True)
+    _adagrad_inplace(w, g, h, lr, eps, np.empty_like(w))
+    return w, h
+
+
+def rmsprop_step(w, g, h, lr, decay_rate, eps):
+    """One RMSprop step, pure: returns new ``(w, h)``.
+
+    w, g, h: any shape, the same (``h`` the running mean of g², zeros at the start).
+    ``h_new = decay_rate*h + (1-decay_rate)*g*g``; ``w_new = w - lr * g / (sqrt(h_new) + eps)``.
+    """
+    lr = _check_lr(lr)
+    decay_rate = _check_unit(decay_rate, "decay_rate")
+    eps = _check_eps(eps)
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    h = _check_same_shape(w, h, "h (running mean of squared gradients)")
+    h = h.astype(w.dtype, copy=True)
+    _rmsprop_inplace(w, g, h, lr, decay_rate, eps, np.empty_like(w))
+    return w, h
+
+
+def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
+    """One Adam step (Kingma & Ba, algorithm 1), pure: returns new ``(w, m, v)``.
+
+    w, g, m, v: any shape, the same (``m``, ``v`` zeros at the start).
+    t: the number of THIS step, counted from 1 (the first call uses t=1).
+    ``m_new = beta1*m + (1-beta1)*g``, ``v_new = beta2*v + (1-beta2)*g*g``,
+    ``m_hat = m_new/(1-beta1**t)``, ``v_hat = v_new/(1-beta2**t)``,
+    ``w_new = w - lr * m_hat / (sqrt(v_hat) + eps)``.
+    """
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Integral) or t < 1:
+        raise ValueError(
+            f"t is the step number and must be an integer >= 1 (the first step is t=1; "
+            f"t=0 would divide by 1 - beta**0 = 0), got {t!r}."
+        )
+    lr = _check_lr(lr)
+    beta1 = _check_unit(beta1, "beta1")
+    beta2 = _check_unit(beta2, "beta2")
+    eps = _check_eps(eps)
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    m = _check_same_shape(w, m, "m (first moment)").astype(w.dtype, copy=True)
+    v = _check_same_shape(w, v, "v (second moment)").astype(w.dtype, copy=True)
+    _adam_inplace(w, g, m, v, int(t), lr, beta1, beta2, eps, np.empty_like(w))
+    return w, m, v
+
+
+# ----------------------------------------------------------------------------
+# classes
+# ----------------------------------------------------------------------------
+class Optimizer:
+    """Base class: ``update(params, grads)`` changes every array of ``params`` in place.
+
+    params: dict name -> float ndarray (e.g. ``net.params``); its arrays are modified.
+    grads: dict with (at least) the same keys and arrays of the same shapes.
+    Subclasses implement ``_step(key, w, g)``.
+    """
+
+    def __init__(self, lr):
+        self.lr = _check_lr(lr)
+        self._buf: dict = {}
+
+    def _scratch(self, key, w):
+        buf = self._buf.get(key)
+        if buf is None or buf.shape != w.shape or buf.dtype != w.dtype:
+            buf = np.empty_like(w)
+            self._buf[key] = buf
+        return buf
+
+    @staticmethod
+    def _state(store: dict, key, w):
+        s = store.get(key)
+        if s is None:
+            s = np.zeros_like(w)
+            store[key] = s
+        elif s.shape != w.shape:
+            raise ValueError(
+                f"Parameter {key!r} changed shape from {s.shape} to {w.shape} between updates; "
+                f"use a new optimizer for a new network."
+            )
+        return s
+
+    def _before_update(self):
+        """Hook called once per update (Adam counts its step here)."""
+
+    def update(self, params, grads):
+        """Apply one step to every array in ``params`` (in place) using ``grads``."""
+        if not isinstance(params, dict) or not isinstance(grads, dict):
+            raise ValueError(
+                f"update(params, grads) takes two dicts name -> array (e.g. net.params and "
+                f"net.gradient(x, t)), got {type(params).__name__} and {type(grads).__name__}."
+            )
+        missing = [k for k in params if k not in grads]
+        if missing:
+            raise ValueError(
+                f"grads has no entry for {missing}; it must have the keys of params "
+                f"{list(params)}. Did you pass the gradient dict of another network?"
+            )
+        for key, w in params.items():
+            g = grads[key]
+            if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+                raise ValueError(
+                    f"params[{key!r}] must be a float ndarray that can be changed in place, "
+                    f"got {type(w).__name__}{'' if not isinstance(w, np.ndarray) else ' ' + str(w.dtype)}."
+                )
+            if np.shape(g) != w.shape:
+                raise ValueError(
+                    f"grads[{key!r}] has shape {np.shape(g)} but params[{key!r}] has shape "
+                    f"{w.shape}; a gradient has the shape of its parameter."
+                )
+        self._before_update()
+        for key, w in params.items():
+            self._step(key, w, grads[key])
+
+    def _step(self, key, w, g):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: ``w -= lr * g``."""
+
+    def __init__(self, lr=0.01):
+        super().__init__(lr)
+
+    def _step(self, key, w, g):
+        _sgd_inplace(w, g, self.lr, self._scratch(key, w))
+
+    def __repr__(self):
+        return f"SGD(lr={self.lr})"
+
+
+class Momentum(Optimizer):
+    """Momentum: ``v = momentum * v - lr * g; w += v`` (``v`` starts at 0, one per key in ``self.v``)."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        super().__init__(lr)
+        self.momentum = _check_unit(momentum, "momentum")
+        self.v: dict = {}
+
+    def _step(self, key, w, g):
+        v = self._state(self.v, key, w)
+        _momentum_inplace(w, g, v, self.lr, self.momentum, self._scratch(key, w))
+
+    def __repr__(self):
+        return f"Momentum(lr={self.lr}, momentum={self.momentum})"
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: ``h += g*g; w -= lr * g / (sqrt(h) + eps)`` (``h`` per key in ``self.h``)."""
+
+    def __init__(self, lr=0.01, eps=1e-7):
+        super().__init__(lr)
+        self.eps = _check_eps(eps)
+        self.h: dict = {}
+
+    def _step(self, key, w, g):
+        h = self._state(self.h, key, w)
+        _adagrad_inplace(w, g, h, self.lr, self.eps, self._scratch(key, w))
+
+    def __repr__(self):
+        return f"AdaGrad(lr={self.lr}, eps={self.eps})"
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``h = decay_rate*h + (1-decay_rate)*g*g; w -= lr * g / (sqrt(h) + eps)``."""
+
+    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
+        super().__init__(lr)
+        self.decay_rate = _check_unit(decay_rate, "decay_rate")
+        self.eps = _check_eps(eps)
+        self.h: dict = {}
+
+    def _step(self, key, w, g):
+        h = self._state(self.h, key, w)
+        _rmsprop_inplace(w, g, h, self.lr, self.decay_rate, self.eps, self._scratch(key, w))
+
+    def __repr__(self):
+        return f"RMSprop(lr={self.lr}, decay_rate={self.decay_rate}, eps={self.eps})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, algorithm 1) with bias correction.
+
+    ``self.t`` counts the updates: it is 0 before the first and 1 during it.
+    ``m``, ``v`` per key in ``self.m`` and ``self.v``.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        self.beta1 = _check_unit(beta1, "beta1")
+        self.beta2 = _check_unit(beta2, "beta2")
+        self.eps = _check_eps(eps)
+        self.t = 0
+        self.m: dict = {}
+        self.v: dict = {}
+
+    def _before_update(self):
+        self.t += 1
+
+    def _step(self, key, w, g):
+        m = self._state(self.m, key, w)
+        v = self._state(self.v, key, w)
+        _adam_inplace(w, g, m, v, self.t, self.lr, self.beta1, self.beta2, self.eps,
+                      self._scratch(key, w))
+
+    def __repr__(self):
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
