@@ -5,9 +5,12 @@ Each explorer class in ``dlcourse.widgets.*`` that defines ``bench_cases()``
 arguments under the Agg backend; for every case the control is set and the
 time until the callback returns is measured (median of several rounds,
 alternating between the new and the original value so that each change is
-real). The baseline, timed in the same run, is a full re-render of the same
-figure (what a naive ``clear + replot`` costs at least). Budget: 100 ms of
-compute per update (issue: chapters' widgets).
+real). Rendering is deferred while timing (``FigureView.deferred``), as
+ipympl's ``draw_idle`` returns at once: the number is the callback's compute,
+the part the 100 ms budget is about. The baseline, timed in the same run, is
+a full render of the same figure to PNG (what the inline fallback pays on
+top, and a lower bound of a naive clear-and-replot). End-to-end latency in a
+real browser is measured by tests/test_browser.py.
 
     python bench/bench_widgets.py [--rounds 5] [--quick]
 """
@@ -50,8 +53,13 @@ def _figures(explorer):
 
 
 def time_case(explorer, attr, value, rounds):
+    from dlcourse.widgets.base import FigureView
+
     control = getattr(explorer, attr)
     original = control.value
+    if value == original:
+        return None
+    FigureView.deferred = True
     times = []
     for i in range(rounds):
         target = value if i % 2 == 0 else original
@@ -61,7 +69,8 @@ def time_case(explorer, attr, value, rounds):
         control.value = target
         times.append(time.perf_counter() - start)
     control.value = original
-    return statistics.median(times) * 1e3 if times else float("nan")
+    FigureView.deferred = False
+    return statistics.median(times) * 1e3
 
 
 def time_full_render(explorer, rounds):
@@ -85,15 +94,18 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 rounds (a smoke run for tests)")
     args = parser.parse_args(argv)
     rounds = 2 if args.quick else args.rounds
-    print(f"{'explorer':44s} {'control':22s} {'update ms':>10s} {'full render ms':>15s} {'ratio':>6s}  budget")
+    print(f"{'explorer':44s} {'control':22s} {'compute ms':>10s} {'full render ms':>15s} {'ratio':>6s}  budget")
     over = 0
     found = 0
     for label, cls in explorers():
         explorer = cls()
         baseline = time_full_render(explorer, rounds)
         for attr, value in cls.bench_cases():
-            found += 1
             ms = time_case(explorer, attr, value, max(rounds, 2))
+            if ms is None:
+                print(f"{label:44s} {attr:22s} (bench case equals the initial value: skipped)")
+                continue
+            found += 1
             ok = ms <= BUDGET_MS
             over += not ok
             ratio = ms / baseline if baseline == baseline and baseline > 0 else float("nan")

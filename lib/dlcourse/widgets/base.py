@@ -59,7 +59,12 @@ class FigureView:
     ``view.widget`` is the ipympl canvas when the backend is interactive,
     else an ``Image`` widget holding a PNG of the figure.
     ``view.draw_count`` counts refreshes (useful in tests and benchmarks).
+    Setting the class attribute ``FigureView.deferred = True`` makes :meth:`refresh` only count
+    (as ipympl's ``draw_idle`` returns at once and paints later): the benchmark uses it to time
+    a callback's compute apart from rendering.
     """
+
+    deferred = False
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
@@ -82,6 +87,8 @@ class FigureView:
     def refresh(self) -> None:
         """Redraw after artists changed: in place on ipympl, a new PNG otherwise."""
         self.draw_count += 1
+        if FigureView.deferred:
+            return
         if self._interactive:
             self.fig.canvas.draw_idle()
         else:
