@@ -1,0 +1,149 @@
+"""Explorer of chapter 4: an optimizer's path on the narrow valley f(x, y) = x²/20 + y².
+
+``OptimizerExplorer()`` shows the path from (-7, 2) on the contours of ``f`` and ``f`` along
+the path (log scale). Controls: the optimizer, the learning rate (log slider), the inertia
+(Momentum's ``momentum``, Adam's ``beta1``), the decay rate (RMSprop's ``decay_rate``, Adam's
+``beta2``) and the number of steps. Choosing another optimizer resets the other controls to
+that optimizer's defaults (:data:`dlcourse.plots.optimizers.DEFAULT_LR`, 0.9, 0.99 / 0.999).
+A run costs microseconds, so every slider updates continuously.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from dlcourse.plots.optimizers import DEFAULT_LR, OPTIMIZERS, START, _contours, trajectory
+from dlcourse.widgets.base import FigureView, new_figure
+
+__all__ = ["OptimizerExplorer", "explorer_data"]
+
+#: Which optimizer uses which slider, and the slider's label then.
+_USES = {
+    "SGD": (None, None),
+    "Momentum": ("momentum μ", None),
+    "AdaGrad": (None, None),
+    "RMSprop": (None, "decay_rate ρ"),
+    "Adam": ("beta1 β₁", "beta2 β₂"),
+}
+_DEFAULT_DECAY = {"RMSprop": 0.99, "Adam": 0.999}
+
+
+def explorer_data(optimizer, lr, momentum=0.9, decay_rate=0.99, steps=30):
+    """What the explorer draws: :func:`dlcourse.plots.optimizers.trajectory` for these settings.
+
+    ``momentum`` is Momentum's inertia and Adam's ``beta1``; ``decay_rate`` is RMSprop's decay
+    rate and Adam's ``beta2``. Returns ``{"points": (k, 2), "loss": (k,), "diverged": bool}``
+    with ``k = steps + 1`` unless the run blew up.
+    """
+    run = trajectory(optimizer, lr, int(steps), momentum=momentum, decay_rate=decay_rate,
+                     beta1=momentum, beta2=decay_rate)
+    run["diverged"] = len(run["points"]) < int(steps) + 1 or bool(run["loss"][-1] > 1e6)
+    return run
+
+
+class OptimizerExplorer:
+    """Path of an optimizer on f(x, y) = x²/20 + y² and f along it.
+
+    Attributes: ``optimizer`` (Dropdown), ``lr`` (FloatLogSlider), ``momentum`` (FloatSlider,
+    Momentum's μ / Adam's β₁), ``decay_rate`` (FloatSlider, RMSprop's ρ / Adam's β₂), ``steps``
+    (IntSlider), ``data`` (last :func:`explorer_data`), ``path_line`` and ``loss_line`` (the
+    Matplotlib lines updated in place), ``widget``.
+    """
+
+    def __init__(self, optimizer="SGD", lr=None, momentum=0.9, decay_rate=None, steps=30):
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}.")
+        self._busy = False
+        self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer")
+        self.lr = widgets.FloatLogSlider(value=DEFAULT_LR[optimizer] if lr is None else lr, base=10,
+                                         min=-3, max=0.5, step=0.01, description="lr",
+                                         readout_format=".3g", continuous_update=True)
+        self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
+                                            description="momentum μ", continuous_update=True)
+        self.decay_rate = widgets.FloatSlider(value=_DEFAULT_DECAY.get(optimizer, 0.99) if decay_rate is None
+                                              else decay_rate, min=0.0, max=0.999, step=0.001,
+                                              readout_format=".3f", description="decay_rate ρ",
+                                              continuous_update=True)
+        self.steps = widgets.IntSlider(value=steps, min=1, max=200, step=1, description="steps",
+                                       continuous_update=True)
+        for control in (self.lr, self.momentum, self.decay_rate, self.steps):
+            control.style.description_width = "90px"
+
+        self.fig, (self.ax_path, self.ax_loss) = new_figure(figsize=(11, 4), ncols=2,
+                                                            gridspec_kw={"width_ratios": [1.6, 1]})
+        _contours(self.ax_path)
+        (self.path_line,) = self.ax_path.plot([], [], "o-", color="C3", markersize=3, linewidth=1)
+        self.ax_path.plot(*START, "s", color="k", markersize=5)
+        (self.loss_line,) = self.ax_loss.plot([], [], color="C3")
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_ylim(1e-8, 1e4)
+        self.ax_loss.set_xlabel("step")
+        self.ax_loss.set_ylabel("f(x, y)  (log scale)")
+        self.ax_loss.grid(True, which="major", alpha=0.3)
+        self.title = self.ax_path.set_title("", fontsize=10)
+        self.loss_title = self.ax_loss.set_title("", fontsize=10)
+        self.fig.tight_layout()
+        self.view = FigureView(self.fig)
+        self.update()
+
+        self.optimizer.observe(self._on_optimizer, names="value")
+        for control in (self.lr, self.momentum, self.decay_rate, self.steps):
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.optimizer, self.lr, self.steps]),
+            widgets.HBox([self.momentum, self.decay_rate]),
+            self.view.widget,
+        ])
+
+    @classmethod
+    def bench_cases(cls):
+        """Controls and values whose callbacks the widget benchmark times."""
+        return [("lr", 0.5), ("optimizer", "Momentum"), ("momentum", 0.5), ("optimizer", "Adam"),
+                ("decay_rate", 0.9), ("steps", 200)]
+
+    def _on_optimizer(self, change):
+        """A new optimizer starts from its own defaults; one redraw for all the changes."""
+        name = change["new"]
+        self._busy = True
+        try:
+            self.lr.value = DEFAULT_LR[name]
+            self.momentum.value = 0.9
+            self.decay_rate.value = _DEFAULT_DECAY.get(name, self.decay_rate.value)
+        finally:
+            self._busy = False
+        self.update()
+
+    def update(self):
+        """Recompute the path for the current controls and redraw the lines in place."""
+        if self._busy:
+            return
+        name = self.optimizer.value
+        uses_momentum, uses_decay = _USES[name]
+        self.momentum.disabled = uses_momentum is None
+        self.decay_rate.disabled = uses_decay is None
+        self.momentum.description = uses_momentum or "momentum μ"
+        self.decay_rate.description = uses_decay or "decay_rate ρ"
+        self.data = explorer_data(name, self.lr.value, self.momentum.value, self.decay_rate.value,
+                                  self.steps.value)
+        p, loss = self.data["points"], self.data["loss"]
+        self.path_line.set_data(p[:, 0], p[:, 1])
+        self.loss_line.set_data(np.arange(len(loss)), np.clip(loss, 1e-12, 1e12))
+        self.ax_loss.set_xlim(0, max(1, self.steps.value))
+        settings = f"lr {self.lr.value:.3g}"
+        if uses_momentum:
+            settings += f", {uses_momentum.split()[0]} {self.momentum.value:.2f}"
+        if uses_decay:
+            settings += f", {uses_decay.split()[0]} {self.decay_rate.value:.3f}"
+        self.title.set_text(f"{name} ({settings})")
+        end = p[-1]
+        if self.data["diverged"]:
+            self.loss_title.set_text(f"diverged: f = {loss[-1]:.3g} after {len(loss) - 1} steps")
+        else:
+            self.loss_title.set_text(f"after {len(loss) - 1} steps: ({end[0]:.3g}, {end[1]:.3g}), f = {loss[-1]:.2g}")
+        self.view.refresh()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
