@@ -1,0 +1,347 @@
+"""Figures of chapter 6 (畳み込みニューラルネットワーク convolutional neural networks).
+
+- :func:`plot_edge_filters`: a digit, two hand-made edge filters (横線 / 縦線), their feature
+  maps, ReLU and 2x2 max pooling: what a convolution layer computes.
+- :func:`plot_pooling`: max and average pooling (最大値 / 平均値プーリング) of a small grid, with
+  the numbers written in.
+- :func:`plot_im2col`: a tiny image and the matrix im2col makes of it, numbers written in.
+- :func:`alexnet_shapes` / :data:`ALEXNET_LAYERS`: AlexNet's layer sizes, computed with the
+  output-size formula (and why 224 does not work for the first layer).
+- :data:`ILSVRC_RESULTS` and :func:`plot_ilsvrc`: the seed's ILSVRC table as a plot.
+- :func:`train_convnet`, :func:`plot_convnet_history`, :func:`plot_filters`,
+  :func:`plot_feature_maps`: a ``SimpleConvNet`` trained on an MNIST subset and what its
+  first layer learned.
+
+Every plotting function returns the ``Figure`` it drew.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from dlcourse.cnn import conv_output_size, im2col
+from dlcourse.layers import avg_pool_forward, conv2d_forward, max_pool_forward, relu_forward
+
+__all__ = [
+    "EDGE_FILTERS",
+    "plot_edge_filters",
+    "plot_pooling",
+    "plot_im2col",
+    "ALEXNET_LAYERS",
+    "alexnet_shapes",
+    "ILSVRC_RESULTS",
+    "HUMAN_TOP5_ERROR",
+    "plot_ilsvrc",
+    "train_convnet",
+    "plot_convnet_history",
+    "plot_filters",
+    "plot_feature_maps",
+]
+
+
+def _figure(figsize):
+    return Figure(figsize=figsize, layout="constrained")
+
+
+# --------------------------------------------------------------------------- convolution
+
+#: Two 3x3 filters: one answers to horizontal edges (横線), one to vertical edges (縦線).
+EDGE_FILTERS = np.array([
+    [[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -1.0, -1.0]]],   # bright above, dark below
+    [[[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]],   # bright left, dark right
+])
+
+
+def plot_edge_filters(image, filters=EDGE_FILTERS, names=("horizontal edges", "vertical edges")):
+    """Convolve one image with a few filters; show feature maps, ReLU and 2x2 max pooling.
+
+    image: (H, W) one grey image; filters: (FN, 1, FH, FW). Uses
+    :func:`dlcourse.layers.conv2d_forward` (stride 1, pad FH//2 so the size is kept),
+    :func:`dlcourse.layers.relu_forward` and :func:`dlcourse.layers.max_pool_forward`.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    filters = np.asarray(filters, dtype=np.float64)
+    x = image[None, None]
+    fh = filters.shape[2]
+    maps, _ = conv2d_forward(x, filters, np.zeros(len(filters)), stride=1, pad=fh // 2)
+    relu, _ = relu_forward(maps)
+    pooled, _ = max_pool_forward(relu, 2, 2, 2)
+    fig = _figure((10, 2.4 * len(filters)))
+    axes = fig.subplots(len(filters), 5)
+    axes = np.atleast_2d(axes)
+    for k in range(len(filters)):
+        row = axes[k]
+        row[0].imshow(image, cmap="gray")
+        row[0].set_title(f"input {image.shape[0]}x{image.shape[1]}", fontsize=9)
+        lim = np.abs(filters[k, 0]).max()
+        row[1].imshow(filters[k, 0], cmap="bwr", vmin=-lim, vmax=lim)
+        for (i, j), v in np.ndenumerate(filters[k, 0]):
+            row[1].text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        row[1].set_title(f"filter: {names[k]}", fontsize=9)
+        m = np.abs(maps[0, k]).max() or 1.0
+        row[2].imshow(maps[0, k], cmap="bwr", vmin=-m, vmax=m)
+        row[2].set_title(f"feature map {maps.shape[2]}x{maps.shape[3]}", fontsize=9)
+        row[3].imshow(relu[0, k], cmap="gray")
+        row[3].set_title("after ReLU", fontsize=9)
+        row[4].imshow(pooled[0, k], cmap="gray")
+        row[4].set_title(f"2x2 max pool {pooled.shape[2]}x{pooled.shape[3]}", fontsize=9)
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    return fig
+
+
+def _annotated(ax, a, title, cmap="Blues", fmt="{:g}"):
+    ax.imshow(a, cmap=cmap, vmin=min(0.0, float(a.min())), vmax=float(a.max()) or 1.0)
+    for (i, j), v in np.ndenumerate(a):
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9)
+    ax.set_xticks(np.arange(a.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(a.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=9)
+
+
+def plot_pooling(x=None, pool=2, stride=2):
+    """Max and average pooling of one small grid, numbers written in.
+
+    x: (H, W) (default: a fixed 4x4 grid of small integers) -> figure with the input (its
+    pooling windows outlined), the max-pooled and the average-pooled result.
+    """
+    if x is None:
+        x = np.array([[1, 3, 2, 0], [4, 6, 1, 1], [0, 2, 9, 5], [3, 1, 4, 8]], dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    mx, _ = max_pool_forward(x[None, None], pool, pool, stride)
+    av, _ = avg_pool_forward(x[None, None], pool, pool, stride)
+    fig = _figure((8, 2.8))
+    ax_in, ax_max, ax_avg = fig.subplots(1, 3)
+    _annotated(ax_in, x, f"input {x.shape[0]}x{x.shape[1]}, {pool}x{pool} windows, stride {stride}")
+    from matplotlib.patches import Rectangle
+
+    for i in range(mx.shape[2]):
+        for j in range(mx.shape[3]):
+            ax_in.add_patch(Rectangle((j * stride - 0.5, i * stride - 0.5), pool, pool, fill=False,
+                                      edgecolor=f"C{(i * mx.shape[3] + j) % 10}", linewidth=2.5))
+    _annotated(ax_max, mx[0, 0], "max pooling", cmap="Oranges")
+    _annotated(ax_avg, av[0, 0], "average pooling", cmap="Greens", fmt="{:.2f}")
+    return fig
+
+
+def plot_im2col(x=None, filter_size=2, stride=1, pad=0):
+    """A tiny image and its im2col matrix, every number written in.
+
+    x: (N, C, H, W) (default: one 1-channel 3x3 image holding 1..9) -> figure with the padded
+    image and ``im2col(x, filter_size, filter_size, stride, pad)``: one row per output pixel,
+    one column per filter weight (channel, filter row, filter column).
+    """
+    if x is None:
+        x = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3)
+    x = np.asarray(x, dtype=np.float64)
+    col = im2col(x, filter_size, filter_size, stride, pad)
+    padded = np.pad(x[0, 0], pad)
+    fig = _figure((8, 3.2))
+    ax_img, ax_col = fig.subplots(1, 2, width_ratios=[1, 1.4])
+    _annotated(ax_img, padded, f"image {x.shape[2]}x{x.shape[3]}, pad {pad} (channel 0 of image 0)")
+    n, c, h, w = x.shape
+    oh = conv_output_size(h, filter_size, stride, pad)
+    ow = conv_output_size(w, filter_size, stride, pad)
+    _annotated(ax_col, col, f"im2col: ({n}*{oh}*{ow}, {c}*{filter_size}*{filter_size}) = {col.shape}",
+               cmap="Purples")
+    ax_col.set_ylabel("output pixel (n, i, j)")
+    ax_col.set_xlabel("filter weight (c, p, q)")
+    return fig
+
+
+# --------------------------------------------------------------------------- AlexNet
+
+#: AlexNet (Krizhevsky, Sutskever & Hinton 2012) as one column (the paper splits it over 2 GPUs).
+#: ("conv", name, filters, size, stride, pad) / ("pool", name, size, stride) / ("fc", name, units).
+ALEXNET_LAYERS = [
+    ("conv", "conv1", 96, 11, 4, 0),
+    ("pool", "pool1", 3, 2),
+    ("conv", "conv2", 256, 5, 1, 2),
+    ("pool", "pool2", 3, 2),
+    ("conv", "conv3", 384, 3, 1, 1),
+    ("conv", "conv4", 384, 3, 1, 1),
+    ("conv", "conv5", 256, 3, 1, 1),
+    ("pool", "pool5", 3, 2),
+    ("fc", "fc6", 4096),
+    ("fc", "fc7", 4096),
+    ("fc", "fc8", 1000),
+]
+
+
+def alexnet_shapes(input_size=227, channels=3, layers=ALEXNET_LAYERS):
+    """The output shape and weight count of every AlexNet layer, by the output-size formula.
+
+    Returns a list of dicts ``{"layer", "shape" (C, H, W) or (units,), "params"}``. Raises
+    the ValueError of :func:`dlcourse.cnn.conv_output_size` when a layer does not tile (as
+    conv1 does not on the 224x224 input printed in the paper: (224 - 11)/4 + 1 = 54.25).
+    Weights are counted without the paper's 2-GPU grouping.
+    """
+    shape = (channels, input_size, input_size)
+    rows = [{"layer": "input", "shape": shape, "params": 0}]
+    for spec in layers:
+        kind, name = spec[0], spec[1]
+        if kind == "conv":
+            _, _, fn, f, s, p = spec
+            size = conv_output_size(shape[1], f, s, p)
+            params = fn * shape[0] * f * f + fn
+            shape = (fn, size, size)
+        elif kind == "pool":
+            _, _, f, s = spec
+            size = conv_output_size(shape[1], f, s, 0)
+            params = 0
+            shape = (shape[0], size, size)
+        else:
+            _, _, units = spec
+            n_in = int(np.prod(shape))
+            params = n_in * units + units
+            shape = (units,)
+        rows.append({"layer": name, "shape": shape, "params": params})
+    return rows
+
+
+# --------------------------------------------------------------------------- ILSVRC
+
+#: The seed's table of ILSVRC results (top-5 classification error, rounded as in the seed).
+#: "error" is None where the seed gives none. Later rows of the seed name the institutions as
+#: the seed does; see the lecture notebook for the attributions usually published.
+ILSVRC_RESULTS = [
+    {"year": 2012, "rank": 1, "model": "AlexNet", "error": 0.16, "institution": "University of Toronto"},
+    {"year": 2012, "rank": 2, "model": "SVM-based (Harada lab)", "error": None,
+     "institution": "University of Tokyo"},
+    {"year": 2013, "rank": 1, "model": "ZFNet", "error": 0.12, "institution": "New York University"},
+    {"year": 2014, "rank": 1, "model": "GoogLeNet", "error": 0.07, "institution": "Google"},
+    {"year": 2014, "rank": 2, "model": "VGGNet", "error": 0.07, "institution": "University of Oxford"},
+    {"year": 2015, "rank": 1, "model": "ResNet", "error": 0.036, "institution": "Microsoft Research"},
+    {"year": 2016, "rank": 1, "model": "ensembled networks", "error": 0.03,
+     "institution": "(seed: CUHK)"},
+    {"year": 2017, "rank": 1, "model": "SENet", "error": 0.023,
+     "institution": "(seed: Chinese Academy of Sciences)"},
+]
+
+#: Top-5 error of one trained human annotator (Karpathy's 2014 experiment), about 5.1%.
+HUMAN_TOP5_ERROR = 0.051
+
+
+def plot_ilsvrc(results=ILSVRC_RESULTS, human=HUMAN_TOP5_ERROR):
+    """Top-5 error by year of the rows of ``results`` that have an error; winners as bars.
+
+    Runners-up are drawn as dots; a dashed line marks the human error ``human``.
+    """
+    fig = _figure((8, 3.6))
+    ax = fig.subplots()
+    winners = [r for r in results if r["rank"] == 1 and r["error"] is not None]
+    others = [r for r in results if r["rank"] != 1 and r["error"] is not None]
+    years = [r["year"] for r in winners]
+    errors = [100 * r["error"] for r in winners]
+    bars = ax.bar(years, errors, color=["C3" if r["model"] == "AlexNet" else "C0" for r in winners],
+                  width=0.6, label="winner")
+    for rect, r in zip(bars, winners):
+        ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height() + 0.3,
+                f"{r['model']}\n{100 * r['error']:.1f}%", ha="center", va="bottom", fontsize=8)
+    if others:
+        ax.plot([r["year"] + 0.22 for r in others], [100 * r["error"] for r in others], "o",
+                color="C1", label="runner-up")
+        for r in others:
+            ax.annotate(r["model"], (r["year"] + 0.22, 100 * r["error"]), textcoords="offset points",
+                        xytext=(6, 6), fontsize=7, color="C1")
+    if human is not None:
+        ax.axhline(100 * human, color="k", linestyle="--", linewidth=1)
+        ax.text(min(years) - 0.4, 100 * human + 0.3, f"human ~{100 * human:.1f}%", fontsize=8)
+    ax.set_xticks(sorted(set(years)))
+    ax.set_ylim(0, max(errors) * 1.3)
+    ax.set_xlabel("year")
+    ax.set_ylabel("top-5 error (%)")
+    ax.set_title("ILSVRC image classification: error of the winning model by year", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------- SimpleConvNet
+
+
+def train_convnet(x_train, t_train, x_test, t_test, *, iters=200, batch_size=100, lr=0.001,
+                  filter_num=16, filter_size=5, hidden_size=100, rng, eval_every=50, eval_samples=1000,
+                  progress=False):
+    """Train a ``SimpleConvNet`` (conv - relu - pool - affine - relu - affine) with Adam.
+
+    x_train: (N, 1, 28, 28) images; t_train: (N,) labels (likewise the test set).
+    The network computes in ``x_train``'s dtype (float32 from ``load_mnist``). Returns
+    ``(net, history)`` with the :class:`dlcourse.train.History` of :func:`dlcourse.train.train`.
+    """
+    from dlcourse.network import SimpleConvNet
+    from dlcourse.optimizers import Adam
+    from dlcourse.train import train
+
+    net = SimpleConvNet(input_dim=tuple(x_train.shape[1:]),
+                        conv_param={"filter_num": filter_num, "filter_size": filter_size,
+                                    "pad": 0, "stride": 1},
+                        hidden_size=hidden_size, output_size=10, rng=rng, dtype=x_train.dtype)
+    history = train(net, Adam(lr=lr), x_train, t_train, x_test, t_test, iters=iters,
+                    batch_size=batch_size, rng=rng, eval_every=eval_every,
+                    eval_samples=eval_samples, progress=progress, desc="SimpleConvNet")
+    return net, history
+
+
+def plot_convnet_history(history):
+    """Minibatch loss and train/test accuracy of a :class:`dlcourse.train.History`."""
+    fig = _figure((9, 3))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    ax_loss.plot(history.iterations, history.loss, linewidth=0.8)
+    ax_loss.set_xlabel("iteration")
+    ax_loss.set_ylabel("minibatch loss")
+    ax_loss.set_yscale("log")
+    ax_acc.plot(history.eval_iters, history.train_acc, "o-", label="train")
+    if history.test_acc is not None:
+        ax_acc.plot(history.eval_iters, history.test_acc, "s-", label="test")
+    ax_acc.set_xlabel("iteration")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_ylim(0, 1)
+    ax_acc.legend()
+    final = history.test_acc[-1] if history.test_acc is not None and len(history.test_acc) else None
+    fig.suptitle("SimpleConvNet on an MNIST subset"
+                 + (f": test accuracy {100 * final:.1f}%" if final is not None else ""), fontsize=10)
+    return fig
+
+
+def plot_filters(W, ncols=8, title="first-layer filters"):
+    """Show the filters W: (FN, C, FH, FW) (channel 0), each scaled to its own range."""
+    W = np.asarray(W)
+    fn = W.shape[0]
+    nrows = int(np.ceil(fn / ncols))
+    fig = _figure((1.1 * ncols, 1.2 * nrows + 0.4))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for k, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k < fn:
+            ax.imshow(W[k, 0], cmap="gray")
+        else:
+            ax.set_axis_off()
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_feature_maps(image, W, b, stride=1, pad=0, ncols=8):
+    """The ReLU feature maps of one image: (H, W) -> one panel per filter of W: (FN, 1, FH, FW)."""
+    x = np.asarray(image, dtype=np.asarray(W).dtype)[None, None]
+    maps, _ = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    maps, _ = relu_forward(maps)
+    fn = maps.shape[1]
+    nrows = int(np.ceil((fn + 1) / ncols))
+    fig = _figure((1.1 * ncols, 1.2 * nrows + 0.4))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title("input", fontsize=8)
+    for k, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if 1 <= k <= fn:
+            ax.imshow(maps[0, k - 1], cmap="viridis")
+        elif k > fn:
+            ax.set_axis_off()
+    fig.suptitle(f"feature maps after ReLU ({maps.shape[2]}x{maps.shape[3]} each)", fontsize=10)
+    return fig

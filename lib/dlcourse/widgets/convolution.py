@@ -1,0 +1,249 @@
+"""Explorer of chapter 6: where a convolution filter lands, and the output size.
+
+``ConvolutionExplorer()`` has sliders for the input size H, the filter size FH, the stride S
+and the padding P (per side). It draws the padded input (padding cells grey), a dot at the
+top-left corner of every filter placement, the filter at one chosen output pixel, and the
+output grid, and it prints
+
+    OH = (H + 2P - FH) / S + 1
+
+or, when the filter does not tile the padded input, the error of
+:func:`dlcourse.cnn.conv_output_size` together with the placement that would hang over the
+edge (drawn dashed in red). The default (6x6 input, 2x2 filter, stride 1, pad 1) is the
+確認テスト of the seed: a 7x7 output.
+
+:func:`filter_layout` is the pure computation behind the drawing (tested directly).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from dlcourse.cnn import conv_output_size
+from dlcourse.widgets.base import FigureView, new_figure
+
+__all__ = ["filter_layout", "ConvolutionExplorer"]
+
+
+def filter_layout(input_size, filter_size, stride, pad):
+    """Where a square filter lands on a square, zero-padded input (one axis; the other is equal).
+
+    Returns a dict:
+
+    - ``"padded"``: ``input_size + 2*pad`` (padding on both sides);
+    - ``"starts"``: int array of the first padded pixel of every placement that fits,
+      ``0, S, 2S, ...`` up to ``padded - filter_size`` (empty when the filter is larger than
+      the padded input);
+    - ``"output_size"``: ``(input_size + 2*pad - filter_size) // stride + 1`` when the filter
+      tiles the padded input, else ``None``;
+    - ``"error"``: ``None``, or the message of the ``ValueError`` that
+      :func:`dlcourse.cnn.conv_output_size` raises;
+    - ``"uncovered"``: padded pixels at the far edge that no placement reaches (0 when it tiles);
+    - ``"overhang"``: how many pixels the NEXT placement would hang over the edge (0 when it
+      tiles; it is what a silent floor division throws away).
+    """
+    padded = int(input_size) + 2 * int(pad)
+    try:
+        out = conv_output_size(input_size, filter_size, stride, pad)
+        error = None
+    except ValueError as exc:
+        out, error = None, str(exc)
+    last = padded - int(filter_size)
+    starts = np.arange(0, last + 1, int(stride)) if last >= 0 else np.zeros(0, dtype=int)
+    if starts.size:
+        uncovered = padded - (int(starts[-1]) + int(filter_size))
+        overhang = 0 if uncovered == 0 else int(starts[-1]) + int(stride) + int(filter_size) - padded
+    else:
+        uncovered, overhang = padded, int(filter_size) - padded
+    return {"padded": padded, "starts": starts, "output_size": out, "error": error,
+            "uncovered": int(uncovered), "overhang": int(overhang)}
+
+
+class ConvolutionExplorer:
+    """Input size, filter size, stride and padding -> the filter's placements and output size.
+
+    Attributes: the sliders ``input_size``, ``filter_size``, ``stride``, ``pad`` and
+    ``position`` (which output pixel, in raster order, to show the filter for); ``layout``
+    (the last :func:`filter_layout`), ``message`` (the formula or the error shown in the
+    title), ``widget``. Artists updated in place: ``padded_image``, ``corners``,
+    ``filter_patch``, ``overhang_patch``, ``output_image``, ``output_patch``.
+    """
+
+    MAX_INPUT = 16
+    MAX_FILTER = 7
+    MAX_STRIDE = 4
+    MAX_PAD = 3
+
+    def __init__(self, input_size=6, filter_size=2, stride=1, pad=1):
+        def slider(value, lo, hi, label):
+            return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=label,
+                                     continuous_update=True,
+                                     style={"description_width": "initial"})
+
+        self.input_size = slider(input_size, 1, self.MAX_INPUT, "input size H")
+        self.filter_size = slider(filter_size, 1, self.MAX_FILTER, "filter size FH")
+        self.stride = slider(stride, 1, self.MAX_STRIDE, "stride S")
+        self.pad = slider(pad, 0, self.MAX_PAD, "padding P (per side)")
+        self.position = slider(0, 0, 0, "output pixel #")
+
+        self.fig, (self.ax_in, self.ax_out) = new_figure(figsize=(9.5, 4.6), ncols=2)
+        self.fig.subplots_adjust(left=0.04, right=0.98, top=0.74, bottom=0.03, wspace=0.15)
+        # Beyond the padded input (where an oversized filter would reach): light red.
+        self.ax_in.set_facecolor("#f6dede")
+        grey = np.array([[0.0]])
+        self.padded_image = self.ax_in.imshow(grey, cmap="Greys_r", vmin=0, vmax=1,
+                                              interpolation="nearest")
+        (self.corners,) = self.ax_in.plot([], [], "o", color="C0", markersize=3,
+                                          label="top-left corner of a placement")
+        self.filter_patch = Rectangle((0, 0), 1, 1, fill=True, facecolor=(0.12, 0.47, 0.71, 0.25),
+                                      edgecolor="C0", linewidth=2.5)
+        self.overhang_patch = Rectangle((0, 0), 1, 1, fill=False, edgecolor="red", linewidth=2,
+                                        linestyle="--")
+        self.ax_in.add_patch(self.filter_patch)
+        self.ax_in.add_patch(self.overhang_patch)
+        self.in_title = self.ax_in.set_title("", fontsize=9)
+        self.output_image = self.ax_out.imshow(grey, cmap="Blues", vmin=0, vmax=1,
+                                               interpolation="nearest")
+        self.output_patch = Rectangle((0, 0), 1, 1, fill=False, edgecolor="C0", linewidth=2.5)
+        self.ax_out.add_patch(self.output_patch)
+        self.out_title = self.ax_out.set_title("", fontsize=9)
+        self.no_output = self.ax_out.text(0.5, 0.5, "", ha="center", va="center", wrap=True,
+                                          fontsize=9, color="red", transform=self.ax_out.transAxes)
+        self.suptitle = self.fig.suptitle("", fontsize=9)
+        for ax in (self.ax_in, self.ax_out):
+            ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        self.view = FigureView(self.fig)
+        self.layout = None
+        self.message = ""
+        self._updating = False
+        self.update()
+        for control in (self.input_size, self.filter_size, self.stride, self.pad, self.position):
+            control.observe(lambda change: self.update(), names="value")
+        controls = widgets.VBox([widgets.HBox([self.input_size, self.filter_size]),
+                                 widgets.HBox([self.stride, self.pad]), self.position])
+        self.widget = widgets.VBox([controls, self.view.widget])
+
+    @classmethod
+    def bench_cases(cls):
+        """Controls and values whose callbacks the widget benchmark times."""
+        return [("input_size", 7), ("stride", 2), ("pad", 0), ("filter_size", 3), ("position", 3)]
+
+    # ------------------------------------------------------------------ drawing helpers
+    @staticmethod
+    def _grid(ax, n_rows, n_cols):
+        ax.set_xticks(np.arange(n_cols + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(n_rows + 1) - 0.5, minor=True)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(which="minor", color="0.6", linewidth=0.5)
+        ax.set_xlim(-0.5, n_cols - 0.5)
+        ax.set_ylim(n_rows - 0.5, -0.5)
+
+    def update(self):
+        """Recompute the layout for the current sliders and redraw in place."""
+        if self._updating:  # changing position.max below re-enters through the observer
+            return
+        self._updating = True
+        try:
+            self._update()
+        finally:
+            self._updating = False
+        self.view.refresh()
+
+    def _update(self):
+        h, f, s, p = (int(c.value) for c in (self.input_size, self.filter_size, self.stride, self.pad))
+        lay = filter_layout(h, f, s, p)
+        self.layout = lay
+        n = lay["padded"]
+        starts = lay["starts"]
+        # Padded input: 1 (white) for the image, 0.8 (grey) for the zero padding.
+        img = np.full((n, n), 0.8)
+        img[p:p + h, p:p + h] = 1.0
+        self.padded_image.set_data(img)
+        self.padded_image.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
+        self._grid(self.ax_in, n, n)
+        cy, cx = np.meshgrid(starts, starts, indexing="ij")
+        self.corners.set_data(cx.ravel() - 0.5, cy.ravel() - 0.5)
+
+        out = lay["output_size"]
+        n_fit = starts.size
+        # Placements that fit (n_fit per axis) are drawn even when the filter does not tile.
+        n_pos = n_fit * n_fit
+        self.position.max = max(n_pos - 1, 0)
+        k = min(int(self.position.value), max(n_pos - 1, 0))
+        if n_fit:
+            i, j = divmod(k, n_fit)
+            self.filter_patch.set_xy((starts[j] - 0.5, starts[i] - 0.5))
+            self.filter_patch.set_width(f)
+            self.filter_patch.set_height(f)
+            self.filter_patch.set_visible(True)
+        else:
+            i = j = 0
+            self.filter_patch.set_visible(False)
+        if lay["error"] is not None and n_fit:
+            # The next placement along the first row: where a floor division stops counting.
+            self.overhang_patch.set_xy((starts[-1] + s - 0.5, -0.5 + (starts[i] if n_fit else 0)))
+            self.overhang_patch.set_width(f)
+            self.overhang_patch.set_height(f)
+            self.overhang_patch.set_visible(True)
+            self.ax_in.set_xlim(-0.5, max(n, starts[-1] + s + f) - 0.5)
+        elif lay["error"] is not None:
+            self.overhang_patch.set_xy((-0.5, -0.5))
+            self.overhang_patch.set_width(f)
+            self.overhang_patch.set_height(f)
+            self.overhang_patch.set_visible(True)
+            self.ax_in.set_xlim(-0.5, max(n, f) - 0.5)
+            self.ax_in.set_ylim(max(n, f) - 0.5, -0.5)
+        else:
+            self.overhang_patch.set_visible(False)
+        self.in_title.set_text(f"padded input {n}x{n} = {h} + 2*{p} (grey: padding)\n"
+                               f"{f}x{f} filter, stride {s}: {n_fit} placement(s) per row")
+
+        if out is not None:
+            grid = np.zeros((out, out))
+            grid[i, j] = 1.0
+            self.output_image.set_data(grid)
+            self.output_image.set_extent((-0.5, out - 0.5, out - 0.5, -0.5))
+            self.output_image.set_visible(True)
+            self._grid(self.ax_out, out, out)
+            self.output_patch.set_xy((j - 0.5, i - 0.5))
+            self.output_patch.set_visible(True)
+            self.no_output.set_text("")
+            self.out_title.set_text(f"output {out}x{out}; highlighted: pixel ({i}, {j})")
+            self.message = f"OH = (H + 2P - FH) / S + 1 = ({h} + 2*{p} - {f}) / {s} + 1 = {out}"
+        else:
+            self.output_image.set_visible(False)
+            self.output_patch.set_visible(False)
+            self.ax_out.grid(False, which="both")
+            if n_fit:
+                why = (f"({h} + 2*{p} - {f}) = {n - f} is not a multiple of S = {s}:\n"
+                       f"the last filter would hang {lay['overhang']} pixel(s) over the edge\n"
+                       f"(red dashed), or {lay['uncovered']} pixel(s) would never be seen.")
+            else:
+                why = f"the {f}x{f} filter is larger than the {n}x{n} padded input."
+            self.no_output.set_text("no valid output size:\n" + why +
+                                    "\nChange the padding, the stride or the filter size.")
+            self.out_title.set_text("output: none (conv_output_size raises ValueError)")
+            self.message = lay["error"]
+        headline = self.message if out is not None else f"ValueError: {self.message}"
+        self.suptitle.set_text(_wrap(headline, 120))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _wrap(text, width):
+    """Break ``text`` into lines of at most ``width`` characters at spaces."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)
