@@ -82,8 +82,13 @@ class GradeResult:
         """Grade ids of graded cells that lost points."""
         return {gid for gid, (s, m) in self.scores.items() if s < m}
 
-    def failure_text(self, grade_id: str) -> str:
-        """The error text (and stderr) shown under the cell ``grade_id``; "" when it passed."""
+    def failure_text(self, grade_id: str, traceback: bool = False) -> str:
+        """The error message shown under the cell ``grade_id`` ("" when it passed).
+
+        Only ``ExceptionName: message`` by default: the traceback quotes the test cell's own
+        source, so a check that the feedback names a mistake could match the test code instead
+        of the message. ``traceback=True`` adds it (for debugging output).
+        """
         for cell in self.notebook.cells:
             if _grade_id(cell) != grade_id:
                 continue
@@ -91,9 +96,8 @@ class GradeResult:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
                     parts.append(f"{out.get('ename')}: {out.get('evalue')}")
-                    parts.extend(out.get("traceback", []))
-                elif out.get("output_type") == "stream" and out.get("name") == "stderr":
-                    parts.append(out.get("text", ""))
+                    if traceback:
+                        parts.extend(out.get("traceback", []))
             return _ANSI.sub("", "\n".join(parts))
         raise KeyError(f"no cell with grade_id {grade_id!r} in the autograded notebook "
                        f"(graded cells: {sorted(self.scores)})")

@@ -493,3 +493,15 @@ def test_read_idx_functions(tmp_path):
     np.testing.assert_array_equal(labels, ttr)
     with pytest.raises(MNISTError, match="magic"):
         data.read_idx_labels(folder / TRAIN_IMAGES)
+
+
+
+@pytest.mark.mnist
+@needs_shared
+def test_subset_with_no_test_images():
+    from dlcourse.data import load_mnist_subset
+
+    (x, t), (xt, tt) = load_mnist_subset(5, 0, data_dir=SHARED)
+    assert x.shape == (5, 784) and xt.shape == (0, 784) and tt.shape == (0,)
+    (x, t), (xt, tt) = load_mnist_subset(0, 2, data_dir=SHARED, flatten=False)
+    assert x.shape == (0, 1, 28, 28) and xt.shape == (2, 1, 28, 28)

@@ -182,7 +182,7 @@ def check_array(actual: Any, expected: Any, *, name: str, rtol: float = 1e-6, at
         fail(msg)
     if check_dtype and actual.dtype != expected.dtype:
         fail(f"{name}: expected dtype {expected.dtype}, got {actual.dtype}. Keep the input's dtype: "
-             "avoid np.float64 literals arrays such as np.zeros(shape) without dtype=x.dtype.")
+             "arrays made with np.zeros(shape) or np.ones(shape) are float64 unless you pass dtype=x.dtype.")
     if not allow_nonfinite and np.issubdtype(actual.dtype, np.number):
         bad = ~np.isfinite(actual)
         exp_bad = ~np.isfinite(expected) if np.issubdtype(expected.dtype, np.number) else np.zeros_like(bad)

@@ -184,7 +184,8 @@ def _load_raw(data_dir) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray
 def _format(x: np.ndarray, t: np.ndarray, normalize: bool, flatten: bool, one_hot: bool):
     """Fresh arrays in the requested layout from read-only uint8 images ``(n, 28, 28)`` and labels ``(n,)``."""
     n = len(x)
-    x = x.reshape(n, -1) if flatten else x.reshape(n, 1, x.shape[1], x.shape[2])
+    # Explicit sizes (not -1): an empty selection (n = 0) must still reshape.
+    x = x.reshape(n, x.shape[1] * x.shape[2]) if flatten else x.reshape(n, 1, x.shape[1], x.shape[2])
     # Both branches allocate new memory: the cached arrays are never handed out.
     x = x.astype(np.float32) / np.float32(255.0) if normalize else x.copy()
     if one_hot:
