@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from gradingkit import grade_variants
+from gradingkit import assert_full_marks, assert_mistake_caught, grade_variants
 
 CHAPTER = "ch03_batch_norm"
 
@@ -212,22 +212,14 @@ def graded():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(CORRECT))
 def test_correct_implementations_get_full_marks(graded, variant):
-    r = graded[variant]
-    assert set(r.scores) == ALL_CELLS, f"graded cells changed: {sorted(r.scores)}"
-    assert r.total == r.max_total == MAX_POINTS, r.summary()
+    assert_full_marks(graded[variant], MAX_POINTS, ALL_CELLS)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(BUGS))
 def test_each_mistake_loses_points_where_expected_and_is_named(graded, variant):
     _, cells, messages = BUGS[variant]
-    r = graded[variant]
-    assert r.failed == cells, f"{variant}: expected exactly {sorted(cells)} to lose points.\n{r.summary()}"
-    for cell in cells:
-        assert r.scores[cell][0] == 0, r.summary()
-    for cell, text in messages.items():
-        shown = r.failure_text(cell)
-        assert text in shown, f"{variant}: the feedback of {cell} should name the mistake ({text!r}):\n{shown}"
+    assert_mistake_caught(graded[variant], cells, messages)
 
 
 def test_alternative_backwards_are_exact_gradients():
@@ -309,22 +301,118 @@ def test_train_pair_batchnorm_rescues_a_tiny_initialisation():
     assert pair["plain"]["test_acc"][-1] < 0.5                # signal vanishes through 3 tiny layers
 
 
-def test_batchnorm_explorer_trains_caches_and_redraws():
+def _toy_with_blank_pixels():
+    (x, t), (xt, tt) = _toy()
+    x, xt = x.copy(), xt.copy()
+    x[:, :4] = 0.0          # "pixels" that are 0 in every image: train_grid drops them
+    xt[:, :4] = 0.0
+    x[:, 4] = 0.0           # 0 in every training image only: must be kept for the test images
+    return (x, t), (xt, tt)
+
+
+GRID_KW = dict(hidden=(12, 12, 12), iters=40, batch_size=20, eval_every=10, n_eval=100)
+
+
+# (dtype, learning rates, initial stds, rtol): float64 for a tight comparison; float32 where a
+# network diverges (lr 0.3, std 10: its loss overflows to inf/NaN within a few iterations).
+GRID_CASES = {"float64": (np.float64, (0.05, 3.0), (0.01, 0.1, 1.0), 1e-7),
+              "float32_with_divergence": (np.float32, (0.02, 0.3), (0.1, 10.0), 2e-4)}
+
+
+@pytest.mark.parametrize("case", sorted(GRID_CASES))
+@pytest.mark.parametrize("use_bn", [False, True], ids=["plain", "batchnorm"])
+def test_train_grid_equals_training_each_network_alone(use_bn, case):
+    """The stacked trainer against the library's MultiLayerNet + train_curves, network by network."""
+    dtype, lrs, scales, rtol = GRID_CASES[case]
+    data = _toy_with_blank_pixels()
+    grid = P.train_grid(data, lrs, scales, use_batchnorm=use_bn, dtype=dtype, **GRID_KW)
+    assert grid["lrs"] == lrs and grid["scales"] == scales
+    np.testing.assert_array_equal(grid["iters"], [1, 10, 20, 30, 40])
+    assert grid["loss"].shape == (len(lrs), len(scales), 40) and grid["test_acc"].shape == (len(lrs), len(scales), 5)
+    key = "batchnorm" if use_bn else "plain"
+    diverged = 0
+    for a, lr in enumerate(lrs):
+        for b, scale in enumerate(scales):
+            ref = P.train_pair(data, weight_init=scale, lr=lr, dtype=dtype, **GRID_KW)[key]
+            where = f"{key}, lr {lr}, std {scale}"
+            for name in ("loss", "test_acc"):
+                got, want = grid[name][a, b], ref[name]
+                np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want),
+                                              err_msg=f"{where}: {name} stops (NaN) at a different iteration")
+                ok = np.isfinite(want)
+                np.testing.assert_allclose(got[ok], want[ok], rtol=rtol, atol=1e-12, err_msg=f"{where}: {name}")
+            diverged += not np.all(np.isfinite(ref["loss"]))
+    # the float32 case covers networks that diverged (and were dropped from the stack) mid-grid
+    assert diverged == (1 if case == "float32_with_divergence" and not use_bn else 0)
+
+
+def test_batchnorm_grid_and_grid_pair():
+    data = _toy()
+    grid = P.batchnorm_grid(data, lrs=(0.05, 0.5), scales=(0.01, 0.1), hidden=(10, 10), iters=20, batch_size=20,
+                            eval_every=10, n_eval=100)
+    assert set(grid) == {"lrs", "scales", "iters", "plain", "batchnorm"}
+    pair = P.grid_pair(grid, 0.5, 0.01)
+    ref = P.train_pair(data, weight_init=0.01, lr=0.5, hidden=(10, 10), iters=20, batch_size=20, eval_every=10,
+                       n_eval=100)       # float32 both ways
+    for key in ("plain", "batchnorm"):
+        np.testing.assert_array_equal(pair[key]["iters"], [1, 10, 20])
+        np.testing.assert_array_equal(pair[key]["loss"], grid[key]["loss"][1, 0])
+        np.testing.assert_allclose(pair[key]["loss"], ref[key]["loss"], rtol=1e-4)
+        assert not pair[key]["loss"].flags.writeable          # views into the grid must not be edited
+    with pytest.raises(ValueError, match="not on the grid"):
+        P.grid_pair(grid, 0.2, 0.01)
+    with pytest.raises(ValueError, match="integer class labels"):
+        P.train_grid(((data[0][0], data[0][1] + 0.5), data[1]), (0.1,), (0.1,), use_batchnorm=False)
+
+
+def test_plot_grid_accuracy_shows_the_final_accuracies():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    grid = P.batchnorm_grid(_toy(), lrs=(0.05, 1.0), scales=(0.01, 10.0), hidden=(12, 12, 12), iters=20,
+                            batch_size=20, eval_every=10, n_eval=100)
+    assert not np.all(np.isfinite(grid["plain"]["loss"][1, 1]))       # lr 1, std 10 diverges
+    fig = P.plot_grid_accuracy(grid)
+    for ax, key in zip(fig.axes[:2], ("plain", "batchnorm")):
+        final = grid[key]["test_acc"][..., -1]
+        np.testing.assert_allclose(ax.images[0].get_array(), np.nan_to_num(final, nan=0.0))
+        texts = [t.get_text() for t in ax.texts]
+        assert texts == ["NaN" if not np.isfinite(v) else f"{v:.2f}" for v in final.ravel()]
+
+
+def test_batchnorm_explorer_redraws_the_precomputed_curves():
     import matplotlib
 
     matplotlib.use("Agg")
     from dlcourse.widgets.batchnorm import BatchNormExplorer, smooth
 
     data = _toy()
-    kw = dict(hidden=(12, 12), iters=30, batch_size=20, eval_every=10, n_eval=100)
-    e = BatchNormExplorer(lr=0.01, scale=0.01, data=data, **kw)
-    assert set(e.cache) == {(0.01, 0.01)}
+    kw = dict(hidden=(12, 12), iters=30, batch_size=20, eval_every=10, n_eval=100, dtype=np.float64)
+    grid = P.batchnorm_grid(data, lrs=(0.01, 0.1, 1.0), scales=(0.01, 0.1, 1.0), **kw)
+    e = BatchNormExplorer(lr=0.01, scale=0.01, grid=grid)
     draws = e.view.draw_count
 
     def ydata(name):
         return np.asarray(e.lines[name].get_ydata(), dtype=float)
 
-    for attr, value in BatchNormExplorer.bench_cases():
+    def check_drawn():
+        # independent reference: the two networks trained alone (MultiLayerNet) for this setting
+        expected = P.train_pair(data, weight_init=e.scale.value, lr=e.lr.value, **kw)
+        for key in ("plain", "batchnorm"):
+            x, y = smooth(expected[key]["loss"])
+            np.testing.assert_allclose(ydata(f"{key}_loss"), y, rtol=1e-7,
+                                       err_msg=f"{key} loss curve at lr {e.lr.value}, std {e.scale.value}")
+            np.testing.assert_array_equal(e.lines[f"{key}_loss"].get_xdata(), x)
+            ok = np.isfinite(expected[key]["test_acc"])
+            np.testing.assert_allclose(ydata(f"{key}_acc"), expected[key]["test_acc"][ok], rtol=1e-7)
+            np.testing.assert_array_equal(e.lines[f"{key}_acc"].get_xdata(), expected[key]["iters"][ok])
+        assert e.ax_loss.get_title() == f"learning rate {e.lr.value:g}, initial std {e.scale.value:g}"
+
+    check_drawn()
+    assert not e.status.value
+    cases = BatchNormExplorer.bench_cases()
+    assert {attr for attr, _ in cases} == {"show_plain", "lr", "scale"}
+    for attr, value in cases:
         before = {k: ydata(k).copy() for k in e.lines}
         getattr(e, attr).value = value
         assert e.view.draw_count > draws, f"changing {attr} did not redraw"
@@ -333,17 +421,47 @@ def test_batchnorm_explorer_trains_caches_and_redraws():
             assert not e.lines["plain_loss"].get_visible() and e.lines["batchnorm_loss"].get_visible()
             continue
         assert any(not np.array_equal(before[k], ydata(k)) for k in e.lines), f"{attr} left the curves unchanged"
-        expected = P.train_pair(data, weight_init=e.scale.value, lr=e.lr.value, **kw)
-        for key in ("plain", "batchnorm"):
-            _, y = smooth(expected[key]["loss"])
-            np.testing.assert_allclose(ydata(f"{key}_loss"), y)
-            ok = np.isfinite(expected[key]["test_acc"])
-            np.testing.assert_allclose(ydata(f"{key}_acc"), expected[key]["test_acc"][ok])
-    assert (0.1, 0.1) in e.cache and (0.01, 0.1) in e.cache
-    # a cached setting is not retrained
-    cached = e.cache[(0.01, 0.01)]
-    e.lr.value, e.scale.value = 0.01, 0.01
-    assert e.results is cached
+        check_drawn()
+    e.show_plain.value = True
+    assert e.lines["plain_loss"].get_visible()
+
+
+def test_batchnorm_explorer_reports_a_divergence():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dlcourse.widgets.batchnorm import BatchNormExplorer
+
+    grid = P.batchnorm_grid(_toy(), lrs=(0.05, 1.0), scales=(0.1, 10.0), hidden=(12, 12, 12), iters=30,
+                            batch_size=20, eval_every=10, n_eval=100)
+    e = BatchNormExplorer(lr=0.05, scale=0.1, grid=grid)
+    assert e.status.value == ""
+    e.scale.value = 10.0
+    loss = grid["plain"]["loss"][0, 1]
+    at = int(np.argmin(np.isfinite(loss))) + 1                        # 1-based iteration of the NaN/inf
+    assert 1 < at < 30, "the toy setting should diverge after a few iterations"
+    assert e.status.value == f"without batch norm: the loss became NaN/inf at iteration {at} (diverged)"
+    # the plain curves stop before the divergence; batch norm's run to the end
+    assert np.max(e.lines["plain_loss"].get_xdata()) == at - 1
+    assert np.all(np.isfinite(e.lines["plain_loss"].get_ydata()))
+    assert np.max(e.lines["batchnorm_loss"].get_xdata()) == 30
+    e.scale.value = 0.1
+    assert e.status.value == ""
+
+
+def test_batchnorm_explorer_rejects_values_off_the_grid():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dlcourse.widgets.batchnorm import BatchNormExplorer
+
+    grid = P.batchnorm_grid(_toy(), lrs=(0.1,), scales=(0.1,), hidden=(5,), iters=2, batch_size=10,
+                            eval_every=1, n_eval=20)
+    with pytest.raises(ValueError, match="learning rate 0.02 is not on the grid"):
+        BatchNormExplorer(lr=0.02, scale=0.1, grid=grid)
+    with pytest.raises(ValueError, match="either a precomputed grid or data"):
+        BatchNormExplorer(lr=0.1, scale=0.1, grid=grid, data=_toy())
+    assert BatchNormExplorer(lr=0.1, scale=0.1, grid=grid).lr.options == (("0.1", 0.1),)
 
 
 def test_smooth_drops_the_diverged_tail():

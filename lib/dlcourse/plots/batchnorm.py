@@ -8,7 +8,12 @@ Pure compute functions return NumPy data (tested directly); ``plot_*`` functions
   old value, biased batch variance) follow the batch statistics, and what test mode gives.
 - :func:`compare_batchnorm`: the book's experiment. Deep ReLU networks (5 hidden layers of
   100 units) trained with SGD on a small MNIST subset, with and without batch norm, for
-  several initial weight scales.
+  several initial weight scales (one network after another, with ``MultiLayerNet``).
+- :func:`train_grid` / :func:`batchnorm_grid`: the same experiment for a whole grid of
+  (learning rate, initial std) pairs at once. The K networks of a grid are stacked along a
+  leading axis and trained together (one matrix product per layer for all of them), which is
+  what lets the explorer show every grid point without training on a slider change.
+  :func:`grid_pair` reads one point back in :func:`train_pair`'s format.
 """
 
 from __future__ import annotations
@@ -27,7 +32,18 @@ __all__ = [
     "train_pair",
     "compare_batchnorm",
     "plot_batchnorm_comparison",
+    "LEARNING_RATES",
+    "WEIGHT_SCALES",
+    "train_grid",
+    "batchnorm_grid",
+    "grid_pair",
+    "plot_grid_accuracy",
 ]
+
+# The explorer's grid: log-spaced, about x3 apart. The book's setting (learning rate 0.01,
+# initial std 0.01 ... 1) is on it.
+LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
+WEIGHT_SCALES = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def _new_figure(figsize, nrows=1, ncols=1, **kw):
@@ -160,7 +176,7 @@ def mnist_subset(n_train=1000, n_test=1000):
 
 
 def train_pair(data, *, weight_init=0.1, lr=0.01, hidden=(100, 100, 100, 100, 100), iters=200,
-               batch_size=100, eval_every=10, n_eval=1000, seed=0, dtype=np.float32):
+               batch_size=100, eval_every=20, n_eval=500, seed=0, dtype=np.float32):
     """Train the same ReLU network twice, without and with batch norm, from the same weights.
 
     Both networks start from identical weights (the same seed) and see the same mini-batches.
@@ -207,4 +223,284 @@ def plot_batchnorm_comparison(results, fig=None):
     axes[0].set_ylabel("test accuracy")
     axes[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- a whole grid at once
+_MOMENTUM = 0.9      # batch norm's running averages, as dlcourse.layers.BatchNorm
+
+# K networks of the same shape are stacked along a leading axis: weights (K, H_in, H_out),
+# activations (K, N, H). np.matmul then runs the K matrix products of a layer in one call.
+
+
+def _stack_forward(x, layers, *, train, running=None, eps=1e-5):
+    """Forward pass of K ReLU networks that share their input batch.
+
+    x: (N, D). layers: one dict per affine layer, ``"W"``: (K, H_{l-1}, H_l) (H_0 = D); a hidden
+    layer has ``"b"``: (K, 1, H_l), or ``"gamma"`` and ``"beta"``: (K, 1, H_l) with batch norm;
+    the output layer has ``"b"``: (K, 1, C).
+    Hidden layer, network k: ``a = h W + b`` or ``a = gamma * (h W - mu) / sqrt(var + eps) + beta``
+    (batch mean and biased batch variance when ``train``, else ``running[l] = (mean, var)``),
+    then ``h = max(a, 0)``. Returns ``logits`` (K, N, C) and the cache for :func:`_stack_backward`
+    (which also carries each batch-norm layer's batch ``"mean"`` and ``"var"``, (K, 1, H_l)).
+    """
+    n = x.shape[0]
+    cache = []
+    h = x
+    for l, p in enumerate(layers[:-1]):
+        a = np.matmul(h, p["W"])            # (N, D) @ (K, D, H) broadcasts for layer 1
+        c = {"h_in": h}
+        if "gamma" in p:
+            if train:
+                mean = a.mean(axis=1, keepdims=True)
+                a -= mean
+                var = np.einsum("knh,knh->kh", a, a)[:, None, :] / n
+                c["mean"], c["var"] = mean, var
+            else:
+                mean, var = running[l]
+                a -= mean
+            c["inv_std"] = 1.0 / np.sqrt(var + eps)
+            a *= c["inv_std"]
+            c["xhat"] = a
+            out = a * p["gamma"]
+            out += p["beta"]
+        else:
+            a += p["b"]
+            out = a
+        c["h"] = np.maximum(out, 0, out=out)
+        cache.append(c)
+        h = out
+    logits = np.matmul(h, layers[-1]["W"])
+    logits += layers[-1]["b"]
+    cache.append({"h_in": h})
+    return logits, cache
+
+
+def _stack_backward(dlogits, cache, layers, factor):
+    """Backward pass of :func:`_stack_forward` (training mode).
+
+    dlogits: (K, N, C); factor: (K,). Returns one dict per layer, shaped like ``layers``, with
+    every gradient of network k multiplied by ``factor[k]`` (pass the learning rates: then
+    ``p -= g`` is the SGD step). Batch norm uses the compact formula
+    ``dx = gamma / std * (d - mean_n d - xhat * mean_n(d * xhat))``.
+    """
+    f = np.asarray(factor, dtype=dlogits.dtype)[:, None, None]
+    d = np.array(dlogits, copy=True)
+    n = d.shape[1]
+    grads = [None] * len(layers)
+    for l in range(len(layers) - 1, -1, -1):
+        p, c, g = layers[l], cache[l], {}
+        if l < len(layers) - 1:
+            d *= c["h"] > 0
+            if "gamma" in p:
+                xhat = c["xhat"]
+                dbeta = d.sum(axis=1, keepdims=True)
+                dgamma = np.einsum("knh,knh->kh", d, xhat)[:, None, :]
+                d -= dbeta / n
+                d -= xhat * (dgamma / n)
+                d *= p["gamma"] * c["inv_std"]
+                g["gamma"], g["beta"] = dgamma * f, dbeta * f
+        if "b" in p:
+            g["b"] = d.sum(axis=1, keepdims=True) * f
+        below = np.matmul(d, p["W"].swapaxes(1, 2)) if l > 0 else None
+        d *= f
+        g["W"] = np.matmul(c["h_in"].swapaxes(-1, -2), d)   # layer 1: (D, N) @ (K, N, H)
+        grads[l] = g
+        d = below
+    return grads
+
+
+def _stack_softmax_ce(logits, t):
+    """logits: (K, N, C), t: (N,) integer labels -> loss (K,) and dlogits (K, N, C).
+
+    ``loss_k = mean_n [log sum_c exp(z_knc) - z_kn,t_n]`` with max-subtracted ``z``;
+    ``dlogits = (softmax(z) - onehot(t)) / N``.
+    """
+    n = t.size
+    rows = np.arange(n)
+    z = logits - logits.max(axis=2, keepdims=True)
+    e = np.exp(z)
+    total = e.sum(axis=2, keepdims=True)
+    loss = np.log(total[..., 0]).mean(axis=1) - z[:, rows, t].mean(axis=1)
+    e /= total
+    e[:, rows, t] -= 1
+    e /= n
+    return loss, e
+
+
+def _labels(t, name):
+    t = np.asarray(t)
+    if t.ndim == 2:
+        t = t.argmax(axis=1)
+    if t.ndim != 1 or not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"train_grid: {name} must be integer class labels (N,) (or one-hot (N, C)); "
+                         f"got dtype {t.dtype} and shape {t.shape}.")
+    return t
+
+
+def train_grid(data, lrs, scales, *, use_batchnorm, hidden=(100, 100, 100, 100, 100), iters=200,
+               batch_size=100, eval_every=20, n_eval=500, seed=0, dtype=np.float32):
+    """Train one ReLU network per (learning rate, initial std) pair, all at once.
+
+    data: ``((x_train (N, D), t_train (N,)), (x_test, t_test))``; lrs: (A,), scales: (B,).
+    Network (a, b) is exactly what :func:`train_pair` trains for ``lr=lrs[a]``,
+    ``weight_init=scales[b]`` (same architecture, ``W_l = scale * z_l`` with the same standard
+    normal draws ``z_l`` from ``default_rng(seed)``, the same mini-batches from
+    ``default_rng(seed + 1)``, plain SGD, batch-norm momentum 0.9 and eps 1e-5, loss recorded at
+    every iteration, test accuracy on the first ``n_eval`` test images at iteration 1 and
+    every ``eval_every``), only computed for all A*B networks together. Input pixels that are
+    0 in every training and evaluation image are dropped first: their weights get no gradient
+    and multiply 0, so this changes nothing. A network whose loss becomes NaN/inf is stopped
+    there (the rest of its curves stay NaN) and removed from the stack.
+
+    Returns ``{"lrs", "scales", "iters": (E,), "loss": (A, B, iters), "test_acc": (A, B, E)}``.
+    """
+    (x_train, t_train), (x_test, t_test) = data
+    dtype = np.dtype(dtype)
+    lrs = np.asarray(lrs, dtype=float).ravel()
+    scales = np.asarray(scales, dtype=float).ravel()
+    if lrs.size == 0 or scales.size == 0 or np.any(lrs <= 0) or np.any(scales <= 0):
+        raise ValueError(f"train_grid: lrs and scales must be non-empty lists of positive numbers, "
+                         f"got lrs={lrs.tolist()} and scales={scales.tolist()}.")
+    if iters < 1 or batch_size < 1 or eval_every < 1 or n_eval < 1:
+        raise ValueError("train_grid: iters, batch_size, eval_every and n_eval must be positive integers.")
+    x_train = np.asarray(x_train).reshape(len(x_train), -1)
+    x_eval = np.asarray(x_test[:n_eval]).reshape(min(n_eval, len(x_test)), -1)
+    t_train, t_eval = _labels(t_train, "t_train"), _labels(t_test, "t_test")[:n_eval]
+    n_classes = int(max(t_train.max(), t_eval.max())) + 1
+    used = np.any(x_train != 0, axis=0) | np.any(x_eval != 0, axis=0)
+    x_train = np.ascontiguousarray(x_train[:, used], dtype=dtype)
+    x_eval = np.ascontiguousarray(x_eval[:, used], dtype=dtype)
+
+    k_all = lrs.size * scales.size
+    lr_k = np.repeat(lrs, scales.size)
+    scale_k = np.tile(scales, lrs.size)
+    sizes = [used.size, *hidden, max(n_classes, 10)]    # 10 outputs, as train_pair
+    init_rng = np.random.default_rng(seed)
+    layers, running = [], []
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        z = init_rng.standard_normal((n_in, n_out), dtype=np.float64)
+        if l == 0:
+            z = z[used]
+        W = np.stack([(s * z).astype(dtype) for s in scale_k])
+        hidden_layer = l < len(sizes) - 2
+        if hidden_layer and use_batchnorm:
+            layers.append({"W": W, "gamma": np.ones((k_all, 1, n_out), dtype),
+                           "beta": np.zeros((k_all, 1, n_out), dtype)})
+            running.append((np.zeros((k_all, 1, n_out), dtype), np.ones((k_all, 1, n_out), dtype)))
+        else:
+            layers.append({"W": W, "b": np.zeros((k_all, 1, n_out), dtype)})
+            running.append(None)
+
+    steps = [i for i in range(1, iters + 1) if i == 1 or i % eval_every == 0]
+    loss = np.full((k_all, iters), np.nan)
+    test_acc = np.full((k_all, len(steps)), np.nan)
+    live = np.arange(k_all)                 # which networks the stacked arrays hold
+    batch_rng = np.random.default_rng(seed + 1)
+    e = 0
+    with np.errstate(all="ignore"):         # a diverging network is recorded as such, not as warnings
+        for i in range(1, iters + 1):
+            idx = batch_rng.integers(0, x_train.shape[0], size=batch_size)
+            logits, cache = _stack_forward(x_train[idx], layers, train=True)
+            batch_loss, dlogits = _stack_softmax_ce(logits, t_train[idx])
+            loss[live, i - 1] = batch_loss
+            ok = np.isfinite(batch_loss)
+            for l, c in enumerate(cache[:-1]):
+                if running[l] is not None:
+                    mean, var = running[l]
+                    running[l] = ((_MOMENTUM * mean + (1 - _MOMENTUM) * c["mean"]).astype(dtype),
+                                  (_MOMENTUM * var + (1 - _MOMENTUM) * c["var"]).astype(dtype))
+            if not ok.all():                # stop the diverged networks: drop them from the stack
+                live = live[ok]
+                if live.size == 0:
+                    break
+                layers = [{key: v[ok] for key, v in p.items()} for p in layers]
+                running = [None if r is None else (r[0][ok], r[1][ok]) for r in running]
+                cache = [{key: (v[ok] if isinstance(v, np.ndarray) and v.ndim == 3 else v)
+                          for key, v in c.items()} for c in cache]
+                dlogits = dlogits[ok]
+            if e < len(steps) and steps[e] == i:
+                eval_logits, _ = _stack_forward(x_eval, layers, train=False, running=running)
+                test_acc[live, e] = np.mean(eval_logits.argmax(axis=2) == t_eval, axis=1)
+                e += 1
+            grads = _stack_backward(dlogits, cache, layers, lr_k[live])
+            for p, g in zip(layers, grads):
+                for key in p:
+                    p[key] -= g[key]
+    shape = (lrs.size, scales.size)
+    return {"lrs": tuple(lrs.tolist()), "scales": tuple(scales.tolist()), "iters": np.array(steps),
+            "loss": loss.reshape(*shape, iters), "test_acc": test_acc.reshape(*shape, len(steps))}
+
+
+def batchnorm_grid(data=None, lrs=LEARNING_RATES, scales=WEIGHT_SCALES, **kw):
+    """:func:`train_grid` without and with batch norm (same weights, same mini-batches).
+
+    data: as in :func:`train_grid`, default :func:`mnist_subset`. Other keywords go to
+    :func:`train_grid` (``hidden``, ``iters``, ``batch_size``, ``eval_every``, ``n_eval``, ...).
+    Returns ``{"lrs", "scales", "iters": (E,), "plain": {"loss": (A, B, iters),
+    "test_acc": (A, B, E)}, "batchnorm": {...}}``.
+    """
+    data = mnist_subset() if data is None else data
+    out = {}
+    for key, use_bn in (("plain", False), ("batchnorm", True)):
+        r = train_grid(data, lrs, scales, use_batchnorm=use_bn, **kw)
+        out[key] = {"loss": r["loss"], "test_acc": r["test_acc"]}
+    return {"lrs": r["lrs"], "scales": r["scales"], "iters": r["iters"], **out}
+
+
+def _grid_index(values, value, name):
+    hits = np.flatnonzero(np.isclose(values, float(value), rtol=1e-9, atol=0.0))
+    if hits.size == 0:
+        raise ValueError(f"grid_pair: {name} {value!r} is not on the grid {list(values)}; "
+                         f"pick one of those (or compute a grid that contains it).")
+    return int(hits[0])
+
+
+def grid_pair(grid, lr, scale):
+    """The curves of one grid point in :func:`train_pair`'s format.
+
+    Returns ``{"plain": {"iters" (E,), "loss" (iters,), "test_acc" (E,)}, "batchnorm": {...}}``
+    (read-only views into ``grid``).
+    """
+    a = _grid_index(grid["lrs"], lr, "learning rate")
+    b = _grid_index(grid["scales"], scale, "initial std")
+    out = {}
+    for key in ("plain", "batchnorm"):
+        curves = {"iters": grid["iters"], "loss": grid[key]["loss"][a, b], "test_acc": grid[key]["test_acc"][a, b]}
+        out[key] = {k: _read_only(v) for k, v in curves.items()}
+    return out
+
+
+def _read_only(a):
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def plot_grid_accuracy(grid, fig=None):
+    """Final test accuracy over the grid: without (left) and with (right) batch norm.
+
+    Rows: learning rate, columns: initial std; a cell is marked "NaN" where training diverged.
+    """
+    if fig is None:
+        fig, axes = _new_figure((10, 3.4), 1, 2)
+    else:
+        axes = fig.subplots(1, 2)
+    lrs, scales = grid["lrs"], grid["scales"]
+    for ax, key, title in ((axes[0], "plain", "without batch norm"), (axes[1], "batchnorm", "with batch norm")):
+        acc = grid[key]["test_acc"][..., -1]
+        image = ax.imshow(np.nan_to_num(acc, nan=0.0), vmin=0, vmax=1, cmap="viridis", origin="lower",
+                          aspect="auto")
+        for a in range(len(lrs)):
+            for b in range(len(scales)):
+                v = acc[a, b]
+                text = "NaN" if not np.isfinite(v) else f"{v:.2f}"
+                ax.text(b, a, text, ha="center", va="center", fontsize=8,
+                        color="white" if not np.isfinite(v) or v < 0.6 else "black")
+        ax.set_xticks(range(len(scales)), [f"{s:g}" for s in scales])
+        ax.set_yticks(range(len(lrs)), [f"{v:g}" for v in lrs])
+        ax.set_xlabel("initial std")
+        ax.set_title(f"{title}: test accuracy after {grid['iters'][-1]} iterations", fontsize=9)
+    axes[0].set_ylabel("learning rate")
+    fig.colorbar(image, ax=list(axes), fraction=0.03)
     return fig

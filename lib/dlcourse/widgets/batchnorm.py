@@ -1,11 +1,15 @@
 """Explorer of chapter 3: training curves with and without batch norm.
 
-``BatchNormExplorer()`` trains the book's deep ReLU network (5 hidden layers of 100 units)
-on a small MNIST subset twice, without and with batch norm, from the same initial weights
-and mini-batches, and shows the loss and the test accuracy. Controls: the learning rate and
-the initial weight scale (sliders over a few values, ``continuous_update=False``), and two
-check boxes that show or hide each curve. Each (learning rate, scale) pair is trained once
-and cached, so going back to a setting redraws instantly; :meth:`precompute` fills the cache.
+``BatchNormExplorer()`` shows the loss and the test accuracy of the book's deep ReLU network
+(5 hidden layers of 100 units) trained on a small MNIST subset without and with batch norm,
+from the same initial weights and mini-batches. Controls: the learning rate and the initial
+weight scale (log-spaced sliders that snap to a grid), and two check boxes that show or hide
+each curve.
+
+All the training happens once, before the first draw: :func:`dlcourse.plots.batchnorm.batchnorm_grid`
+trains every (learning rate, initial std) pair of the grid at once, both ways. A control change
+only looks the curves up and moves the lines (``set_data``), so it redraws in place in a few
+milliseconds.
 """
 
 from __future__ import annotations
@@ -13,19 +17,17 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from dlcourse.plots.batchnorm import train_pair
+from dlcourse.plots.batchnorm import LEARNING_RATES, WEIGHT_SCALES, batchnorm_grid, grid_pair
 from dlcourse.widgets.base import FigureView, new_figure
 
 __all__ = ["BatchNormExplorer", "LEARNING_RATES", "WEIGHT_SCALES", "smooth"]
-
-LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
-WEIGHT_SCALES = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def smooth(values, width=10):
     """Moving average of the finite prefix of ``values`` (NaN after a divergence is dropped).
 
-    Returns ``(x, y)``: 1-based iteration numbers of the window ends and the averages.
+    values: (T,). Returns ``(x, y)``: 1-based iteration numbers of the window ends and the
+    averages ``y_i = mean(values[i - w + 1 .. i])`` with ``w = min(width, finite length)``.
     """
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
@@ -38,30 +40,40 @@ def smooth(values, width=10):
     return np.arange(w, n + 1), y
 
 
+def _slider(values, value, description):
+    options = [(f"{v:g}", float(v)) for v in values]
+    matches = [v for _, v in options if np.isclose(v, float(value), rtol=1e-9, atol=0.0)]
+    if not matches:
+        raise ValueError(f"BatchNormExplorer: {description} {value!r} is not on the grid "
+                         f"{[v for _, v in options]}; pick one of those values.")
+    return widgets.SelectionSlider(options=options, value=matches[0], description=description,
+                                   continuous_update=True)
+
+
 class BatchNormExplorer:
     """Loss and test accuracy of a deep ReLU network with and without batch norm.
 
-    Attributes: ``lr`` and ``scale`` (SelectionSliders), ``show_plain`` and ``show_bn``
-    (Checkboxes), ``widget``, ``results`` (the current ``{"plain", "batchnorm"}`` curves),
+    Attributes: ``lr`` and ``scale`` (SelectionSliders over the grid's values), ``show_plain``
+    and ``show_bn`` (Checkboxes), ``widget``, ``grid`` (see
+    :func:`dlcourse.plots.batchnorm.batchnorm_grid`), ``results`` (the current
+    ``{"plain", "batchnorm"}`` curves, as :func:`dlcourse.plots.batchnorm.grid_pair` gives them),
     ``lines`` (dict of the Line2D artists), ``status`` (a Label saying what diverged).
 
-    data: ``((x_train, t_train), (x_test, t_test))``; by default the first 1000 training
-    and 1000 test images of MNIST. Other keyword arguments go to
-    :func:`dlcourse.plots.batchnorm.train_pair` (``hidden``, ``iters``, ``batch_size``, ...).
+    grid: a precomputed :func:`~dlcourse.plots.batchnorm.batchnorm_grid` (the lecture notebook
+    passes the one it already plotted). Without it the grid is trained here, on ``data``
+    (default: the first 1000 training and 1000 test images of MNIST), with the other keyword
+    arguments going to :func:`~dlcourse.plots.batchnorm.batchnorm_grid` (``lrs``, ``scales``,
+    ``hidden``, ``iters``, ...).
     """
 
-    def __init__(self, lr=0.01, scale=0.01, *, data=None, cache=None, **train_kw):
-        if data is None:
-            from dlcourse.plots.batchnorm import mnist_subset
-
-            data = mnist_subset()
-        self._data = data
-        self._train_kw = {"iters": 200, "eval_every": 10, **train_kw}
-        self.cache = {} if cache is None else cache
-        self.lr = widgets.SelectionSlider(options=list(LEARNING_RATES), value=lr, description="learning rate",
-                                          continuous_update=False)
-        self.scale = widgets.SelectionSlider(options=list(WEIGHT_SCALES), value=scale,
-                                             description="initial std", continuous_update=False)
+    def __init__(self, lr=0.01, scale=0.01, *, grid=None, data=None, **grid_kw):
+        if grid is None:
+            grid = batchnorm_grid(data, **grid_kw)
+        elif data is not None or grid_kw:
+            raise ValueError("BatchNormExplorer: pass either a precomputed grid or data/training options, not both.")
+        self.grid = grid
+        self.lr = _slider(grid["lrs"], lr, "learning rate")
+        self.scale = _slider(grid["scales"], scale, "initial std")
         self.show_plain = widgets.Checkbox(value=True, description="without batch norm", indent=False)
         self.show_bn = widgets.Checkbox(value=True, description="with batch norm", indent=False)
         self.status = widgets.Label("")
@@ -72,6 +84,9 @@ class BatchNormExplorer:
             color = "C1" if key == "plain" else "C0"
             (self.lines[f"{key}_loss"],) = self.ax_loss.plot([], [], style, color=color, label=label)
             (self.lines[f"{key}_acc"],) = self.ax_acc.plot([], [], style + "o", ms=3, color=color, label=label)
+        n = int(grid["plain"]["loss"].shape[-1])
+        self.ax_loss.set_xlim(0, n)
+        self.ax_acc.set_xlim(0, n)
         self.ax_loss.set_xlabel("iteration")
         self.ax_loss.set_ylabel("training loss (moving average)")
         self.ax_acc.set_xlabel("iteration")
@@ -91,21 +106,12 @@ class BatchNormExplorer:
 
     @classmethod
     def bench_cases(cls):
-        """Controls and values whose callbacks the widget benchmark times (training included)."""
-        return [("show_plain", False), ("scale", 0.1), ("lr", 0.1)]
+        """Controls and values whose callbacks the widget benchmark times."""
+        return [("show_plain", False), ("scale", 0.1), ("lr", 0.1), ("scale", 1.0), ("lr", 1.0)]
 
     def compute(self, lr, scale):
-        """Curves for one (learning rate, initial std) pair, trained once and cached."""
-        key = (float(lr), float(scale))
-        if key not in self.cache:
-            self.cache[key] = train_pair(self._data, weight_init=float(scale), lr=float(lr), **self._train_kw)
-        return self.cache[key]
-
-    def precompute(self, lrs=LEARNING_RATES, scales=WEIGHT_SCALES):
-        """Train every pair of the grid now, so that every slider position redraws instantly."""
-        for lr in lrs:
-            for scale in scales:
-                self.compute(lr, scale)
+        """The precomputed curves of one grid point: ``{"plain", "batchnorm"}`` (no training)."""
+        return grid_pair(self.grid, lr, scale)
 
     def _draw(self):
         top = 0.0
@@ -124,15 +130,13 @@ class BatchNormExplorer:
                 at = int(np.argmin(np.isfinite(r["loss"]))) + 1
                 notes.append(f"{'with' if key == 'batchnorm' else 'without'} batch norm: the loss became NaN/inf "
                              f"at iteration {at} (diverged)")
-        n = len(self.results["plain"]["loss"])
-        self.ax_loss.set_xlim(0, n)
-        self.ax_acc.set_xlim(0, n)
-        self.ax_loss.set_ylim(0, max(top * 1.05, 0.5))
-        self.ax_loss.set_title(f"learning rate {self.lr.value}, initial std {self.scale.value}", fontsize=9)
+        # a diverging run leaves through the top (the status line says so) instead of squashing the rest
+        self.ax_loss.set_ylim(0, min(max(top * 1.05, 2.5), 12.0))
+        self.ax_loss.set_title(f"learning rate {self.lr.value:g}, initial std {self.scale.value:g}", fontsize=9)
         self.status.value = "; ".join(notes)
 
     def update(self):
-        """Train (or fetch from the cache) the current setting and redraw in place."""
+        """Look the current setting up in the grid and redraw in place."""
         self.results = self.compute(self.lr.value, self.scale.value)
         self._draw()
         self.view.refresh()
