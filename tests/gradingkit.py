@@ -166,3 +166,27 @@ def grade_variants(chapter: str, variants: Mapping[str, Mapping[str, str]], note
     finally:
         if not keep and workdir is None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def assert_full_marks(result: GradeResult, max_points: float | None = None,
+                      cells: set[str] | None = None) -> None:
+    """A correct variant: every graded cell at full marks (and the expected cells and total)."""
+    if cells is not None:
+        assert set(result.scores) == cells, f"graded cells changed: {sorted(result.scores)}"
+    assert result.max_total > 0, f"{result.student}: nothing was graded"
+    if max_points is not None:
+        assert result.max_total == max_points, f"{result.student}: {result.max_total:g} points in all, expected {max_points:g}"
+    assert result.total == result.max_total, result.summary()
+
+
+def assert_mistake_caught(result: GradeResult, expected_failed: set[str], messages: Mapping[str, str]) -> None:
+    """A buggy variant: exactly ``expected_failed`` lose (all their) points, and each cell's
+    error message contains the text that names the mistake."""
+    assert result.failed == set(expected_failed), (
+        f"{result.student}: expected exactly {sorted(expected_failed)} to lose points.\n{result.summary()}")
+    for cell in expected_failed:
+        assert result.scores[cell][0] == 0, result.summary()
+    for cell, text in messages.items():
+        shown = result.failure_text(cell)
+        assert text in shown, (f"{result.student}: the feedback of {cell} should name the mistake "
+                               f"({text!r}); it says:\n{shown[-1500:]}")

@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from gradingkit import grade_variants
+from gradingkit import assert_full_marks, assert_mistake_caught, grade_variants
 
 CHAPTER = "ch04_optimizers"
 
@@ -206,22 +206,14 @@ def graded():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(CORRECT))
 def test_correct_implementations_get_full_marks(graded, variant):
-    r = graded[variant]
-    assert set(r.scores) == ALL_CELLS, f"graded cells changed: {sorted(r.scores)}"
-    assert r.total == r.max_total == 15, r.summary()
+    assert_full_marks(graded[variant], 15, ALL_CELLS)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(BUGS))
 def test_each_mistake_loses_points_where_expected_and_is_named(graded, variant):
     _, cells, messages = BUGS[variant]
-    r = graded[variant]
-    assert r.failed == cells, f"{variant}: expected exactly {sorted(cells)} to lose points.\n{r.summary()}"
-    for cell in cells:
-        assert r.scores[cell][0] == 0, r.summary()
-    for cell, text in messages.items():
-        shown = r.failure_text(cell)
-        assert text in shown, f"{variant}: the feedback of {cell} should name the mistake ({text!r}):\n{shown}"
+    assert_mistake_caught(graded[variant], cells, messages)
 
 
 # ----------------------------------------------------------------------------
