@@ -212,9 +212,10 @@ def _label(kind: str, control) -> str:
 
 def move_control(page, kind: str, control) -> None:
     if kind == "slider":
+        # One key press on the handle, as a student would; leftwards when already at the maximum.
+        now, top = control.get_attribute("aria-valuenow"), control.get_attribute("aria-valuemax")
         control.focus()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft" if now is not None and now == top else "ArrowRight")
     elif kind == "dropdown":
         options = control.evaluate("(s) => [...s.options].map(o => o.value)")
         current = control.evaluate("(s) => s.value")
@@ -232,12 +233,44 @@ def move_control(page, kind: str, control) -> None:
                 break
 
 
+DISABLED_JS = "(el) => !!(el.disabled || el.closest('[disabled]') || el.closest('.mod-disabled'))"
+
+
+def enable(page, control) -> bool:
+    """A control that is disabled in the explorer's current state (e.g. Momentum's slider while SGD
+    is selected) is enabled by trying the options of the explorer's dropdowns and toggle buttons."""
+    if not control.evaluate(DISABLED_JS):
+        return True
+    area = control.evaluate_handle("(el) => el.closest('.jp-OutputArea') || el.closest('.jp-Cell')")
+    selects = area.as_element().query_selector_all(".widget-dropdown select")
+    for select in selects:
+        for value in select.evaluate("(s) => [...s.options].map(o => o.value)"):
+            select.select_option(value)
+            page.wait_for_timeout(300)
+            if not control.evaluate(DISABLED_JS):
+                return True
+    for button in area.as_element().query_selector_all(".widget-toggle-buttons button"):
+        button.click()
+        page.wait_for_timeout(300)
+        if not control.evaluate(DISABLED_JS):
+            return True
+    return False
+
+
 def exercise_widgets(page, notebook: str, timeout_ms: int = 15_000) -> list[WidgetResult]:
-    """Move every control; check the plot in the same output area changed; time it."""
+    """Move every control; check the plot in the same output area changed; time it.
+
+    A control disabled in the current state is first enabled through the explorer's own
+    selectors (see :func:`enable`); one that no state enables is reported as such.
+    """
     results = []
     for kind, control in _controls(page):
         label = _label(kind, control)
         control.scroll_into_view_if_needed()
+        if not enable(page, control):
+            results.append(WidgetResult(notebook, label, False, None, "disabled in every state of its explorer"))
+            continue
+        page.wait_for_timeout(500)  # let the redraw caused by enabling settle
         area = control.evaluate_handle("(el) => el.closest('.jp-OutputArea') || el.closest('.jp-Cell')")
         before = page.evaluate(f"({FINGERPRINT_JS})", area)
         if not before:
