@@ -3,7 +3,7 @@
 
     python3 course.py lab      set up (first time only) and open the course in JupyterLab
     python3 course.py test     set up (first time only) and run every test (as root it also
-                               installs Debian's chromium for the browser tests)
+                               installs Debian's chromium and bubblewrap for some tests)
     python3 course.py setup    only set up: a virtual environment in .venv with the pinned packages
 
 Needs nothing but Python 3.11 or newer. The set-up creates `.venv/` next to
@@ -75,25 +75,36 @@ def lab(args: list[str]) -> int:
     return subprocess.call(cmd, cwd=ROOT, env=_env())
 
 
-def ensure_browser() -> None:
-    """The browser tests drive Debian's Chromium: install it with apt when missing and we are root."""
-    chromium = Path("/usr/bin/chromium")
-    if chromium.exists() or not sys.platform.startswith("linux"):
+# System programs some tests need: (program, Debian package, what for).
+SYSTEM_NEEDS = [
+    ("/usr/bin/chromium", "chromium", "the browser tests (JupyterLab in Chromium)"),
+    ("/usr/bin/bwrap", "bubblewrap", "the sandboxed grading tests"),
+]
+
+
+def ensure_system_packages() -> None:
+    """Install Debian's chromium and bubblewrap with apt when missing and we are root."""
+    if not sys.platform.startswith("linux"):
         return
+    missing = [(prog, pkg, why) for prog, pkg, why in SYSTEM_NEEDS if not Path(prog).exists()]
+    if not missing:
+        return
+    packages = [pkg for _, pkg, _ in missing]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        say("installing Debian's chromium for the browser tests (apt-get) ...")
+        say(f"installing {', '.join(packages)} with apt-get (needed by some tests) ...")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
                        check=True, env=env, stdout=subprocess.DEVNULL)
     else:
-        say("note: /usr/bin/chromium is missing, so the browser tests will be skipped "
-            "(run `sudo apt-get install chromium` to include them; in CI they fail instead).")
+        for prog, pkg, why in missing:
+            say(f"note: {prog} is missing, so {why} will be skipped (`sudo apt-get install {pkg}` "
+                "includes them; in CI they fail instead).")
 
 
 def test(args: list[str]) -> int:
     setup()
-    ensure_browser()
+    ensure_system_packages()
     env = _env()
     # Tests run two at a time on two cores; a multi-threaded BLAS in each would oversubscribe the
     # CPU and make NumPy training many times slower. One thread per worker (benchmarks set their own).

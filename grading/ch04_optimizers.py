@@ -1,0 +1,60 @@
+"""Hidden checks of ch04_optimizers beyond the notebook's tests (instructor-only): one step of each
+update rule from a state the notebook never uses, against the formulas of DESIGN.md."""
+
+import numpy as np
+
+from dlcourse.checks import call, check_array, check_true, describe
+from dlcourse.sandbox.spec import NotebookSpec
+
+_rng = np.random.default_rng(44)
+_W, _G = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))
+_S = np.abs(_rng.standard_normal((3, 4)))          # a non-zero state (velocity / accumulated squares)
+
+
+def _outputs(out, n, label):
+    check_true(isinstance(out, (tuple, list)) and len(out) == n, f"{label}: expected {n} arrays, got {describe(out)}.")
+    return out
+
+
+def momentum(ns):
+    w, v = _outputs(call(ns["momentum_step"], _W, _G, _S, 0.05, 0.8, name="momentum_step(w, g, v, 0.05, 0.8)"), 2,
+                    "momentum_step")
+    v_ref = 0.8 * _S - 0.05 * _G
+    check_array(v, v_ref, name="v after momentum_step", rtol=1e-9, atol=1e-12)
+    check_array(w, _W + v_ref, name="w after momentum_step", rtol=1e-9, atol=1e-12)
+
+
+def adagrad(ns):
+    w, h = _outputs(call(ns["adagrad_step"], _W, _G, _S, 0.1, 1e-7, name="adagrad_step(w, g, h, 0.1, 1e-7)"), 2,
+                    "adagrad_step")
+    h_ref = _S + _G * _G
+    check_array(h, h_ref, name="h after adagrad_step", rtol=1e-9, atol=1e-12)
+    check_array(w, _W - 0.1 * _G / (np.sqrt(h_ref) + 1e-7), name="w after adagrad_step", rtol=1e-9, atol=1e-12)
+
+
+def rmsprop(ns):
+    w, h = _outputs(call(ns["rmsprop_step"], _W, _G, _S, 0.01, 0.95, 1e-7,
+                         name="rmsprop_step(w, g, h, 0.01, 0.95, 1e-7)"), 2, "rmsprop_step")
+    h_ref = 0.95 * _S + 0.05 * _G * _G
+    check_array(h, h_ref, name="h after rmsprop_step", rtol=1e-9, atol=1e-12)
+    check_array(w, _W - 0.01 * _G / (np.sqrt(h_ref) + 1e-7), name="w after rmsprop_step", rtol=1e-9, atol=1e-12)
+
+
+def adam(ns):
+    m0, v0, t = 0.1 * _G, _S, 4
+    w, m, v = _outputs(call(ns["adam_step"], _W, _G, m0, v0, t, 0.002, 0.85, 0.995, 1e-8,
+                            name="adam_step(w, g, m, v, t=4, lr=0.002, 0.85, 0.995, 1e-8)"), 3, "adam_step")
+    m_ref = 0.85 * m0 + 0.15 * _G
+    v_ref = 0.995 * v0 + 0.005 * _G * _G
+    w_ref = _W - 0.002 * (m_ref / (1 - 0.85 ** t)) / (np.sqrt(v_ref / (1 - 0.995 ** t)) + 1e-8)
+    check_array(m, m_ref, name="m after adam_step", rtol=1e-9, atol=1e-12)
+    check_array(v, v_ref, name="v after adam_step", rtol=1e-9, atol=1e-12)
+    check_array(w, w_ref, name="w after adam_step (bias-corrected, t = 4)", rtol=1e-7, atol=1e-10)
+
+
+NOTEBOOKS = {"ch04_optimizers": NotebookSpec(extra_checks={
+    "test_momentum_step_one_step": [momentum],
+    "test_adagrad_step_one_step": [adagrad],
+    "test_rmsprop_step_one_step": [rmsprop],
+    "test_adam_step_later_steps": [adam],
+})}
