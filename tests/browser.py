@@ -155,13 +155,21 @@ def run_all_cells(page, server: LabServer, rel_path: str, timeout_s: float = 240
     page.locator('[data-command="runmenu:restart-and-run-all"]').click()
     page.locator(".jp-Dialog-button.jp-mod-accept").click()
     start = time.monotonic()
-    # Done when the kernel is idle and no input prompt shows [*] (queued or running).
-    page.wait_for_function(
-        """() => {
-            const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
-            const ind = document.querySelector(".jp-Notebook-ExecutionIndicator");
-            return !busy && ind && ind.getAttribute('data-status') === 'idle';
-        }""", timeout=int(timeout_s * 1000), polling=250)
+    # Run-all queues every cell at once, so every input prompt shows [*] until its cell has run:
+    # done when no prompt shows [*] any more and some show a number, twice in a row 0.5 s apart.
+    done_js = """() => {
+        const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
+        const busy = prompts.some(p => p.textContent.includes('*'));
+        const numbered = prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
+        return !busy && numbered;
+    }"""
+    deadline = start + timeout_s
+    stable = 0
+    while stable < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{rel_path}: run-all did not finish within {timeout_s:.0f} s")
+        stable = stable + 1 if page.evaluate(done_js) else 0
+        page.wait_for_timeout(500)
     seconds = time.monotonic() - start
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1500)

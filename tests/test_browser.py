@@ -71,7 +71,11 @@ def test_lecture_notebook_runs_and_every_widget_responds(session, output_dir, na
     server, browser, shots = session
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        seconds = run_all_cells(page, server, f"notebooks/{name}")
+        try:
+            seconds = run_all_cells(page, server, f"notebooks/{name}")
+        except Exception:
+            page.screenshot(path=str(shots / f"{name.removesuffix('.ipynb')}-FAILED.png"))
+            raise
         errors = saved_errors(server.root / "notebooks" / name)
         assert not errors, f"{name}: run all in JupyterLab ({seconds:.0f} s) left errors: {errors}"
         results = exercise_widgets(page, name.removesuffix(".ipynb"))
