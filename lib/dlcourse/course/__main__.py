@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--notebook-timeout", type=float, default=600, help="seconds per notebook (default 600)")
     g.add_argument("--memory-limit", type=int, default=2048, help="MB of address space per kernel (default 2048)")
     g.add_argument("--quiet", action="store_true", help="print only the summary and the problems")
+    g.add_argument("--unsandboxed", action="store_true",
+                   help="grade even when bubblewrap cannot sandbox student code here (DANGEROUS: student code "
+                        "then runs with your rights; scores still come from the out-of-process checks)")
 
     f = sub.add_parser("feedback", help="per-student HTML feedback, hidden tests' code removed")
     f.add_argument("chapters", nargs="*", help="chapters (default: all)")
@@ -64,8 +67,14 @@ def main(argv: list[str] | None = None) -> int:
                 cell_timeout = cfg.Execute.get("timeout", 60)
             limits = {"cell_timeout": cell_timeout, "notebook_timeout": args.notebook_timeout,
                       "memory_limit_mb": args.memory_limit}
-            return grade(course, args.chapters, workers=args.workers, limits=limits, force=args.force,
-                         students=args.student, quiet=args.quiet)
+            from dlcourse.sandbox import SandboxUnavailable
+
+            try:
+                return grade(course, args.chapters, workers=args.workers, limits=limits, force=args.force,
+                             students=args.student, quiet=args.quiet, allow_unsandboxed=args.unsandboxed)
+            except SandboxUnavailable as exc:
+                print(f"error: refusing to grade without a sandbox: {exc}", file=sys.stderr)
+                return 2
         if args.command == "feedback":
             from .feedback import feedback
 

@@ -114,12 +114,16 @@ class Course:
         return list(chapters)
 
     def source_hash(self, chapter: str) -> str:
-        """A fingerprint of what grading a chapter depends on: its source files and the nbgrader config."""
+        """A fingerprint of what grading a chapter depends on: its source files, the nbgrader config and
+        the chapter's grading checks (``grading/<chapter>.py``, when it has one)."""
         h = hashlib.sha256((self.root / CONFIG_FILE).read_bytes())
         for path in sorted((self.source / chapter).rglob("*")):
             if path.is_file() and ".ipynb_checkpoints" not in path.parts:
                 h.update(str(path.relative_to(self.source)).encode())
                 h.update(path.read_bytes())
+        checks = self.root / "grading" / f"{chapter}.py"
+        if checks.is_file():
+            h.update(b"grading checks\0" + checks.read_bytes())
         return h.hexdigest()
 
     @property

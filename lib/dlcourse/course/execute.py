@@ -1,9 +1,11 @@
 """nbgrader preprocessors made robust for grading a whole class.
 
 - :class:`LimitedKernelManager` starts every kernel through ``sandbox.py``
-  (memory, CPU-time and file-size limits; killed with its worker) and talks to
-  it over IPC sockets in a private folder, so kernels of parallel workers never
-  race for TCP ports (nbgrader issue #174).
+  (memory, CPU-time and file-size limits; killed with its worker), inside
+  bubblewrap (:func:`dlcourse.sandbox.wrap_kernel_command`: no network, no
+  course files, only the notebook's folder) unless grading runs unsandboxed,
+  and talks to it over IPC sockets in a private folder, so kernels of parallel
+  workers never race for TCP ports (nbgrader issue #174).
 - :class:`RobustExecute` replaces nbgrader's ``Execute``: it retries a kernel
   that fails to start, enforces a whole-notebook time limit on top of the
   per-cell timeout, caps the output a cell may produce, and when the kernel
@@ -27,10 +29,12 @@ from __future__ import annotations
 import copy
 import math
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from time import monotonic
 
 from jupyter_client.manager import AsyncKernelManager
@@ -38,7 +42,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import Execute, OverwriteCells
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
 
@@ -57,23 +61,55 @@ class KernelStartError(RuntimeError):
 
 
 class LimitedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels run under resource limits and use IPC transport."""
+    """A kernel manager whose kernels run under resource limits, in bubblewrap, over IPC transport.
+
+    Each kernel gets a private folder under ``ipc_dir`` for its sockets and connection file; it is
+    the only folder besides the notebook's own (the worker's copy of the submission) that a sandboxed
+    kernel can write, and it never contains the worker's course copy (gradebook, sources).
+    """
 
     memory_limit_mb = Integer(2048, help="address-space limit of the kernel (RLIMIT_AS), 0 = none").tag(config=True)
     cpu_limit_s = Integer(0, help="CPU-time limit of the kernel (RLIMIT_CPU), 0 = none").tag(config=True)
     file_limit_mb = Integer(512, help="largest file the kernel may write (RLIMIT_FSIZE), 0 = none").tag(config=True)
-    ipc_dir = Unicode("", help="folder for IPC sockets; empty = TCP").tag(config=True)
+    ipc_dir = Unicode("", help="folder for the kernels' private IPC folders; empty = TCP").tag(config=True)
+    sandboxed = Bool(False, help="run the kernel in bubblewrap (dlcourse.sandbox); needs ipc_dir").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._ipc = ""
+        self._cwd = os.getcwd()
+        if self.sandboxed and not self.ipc_dir:
+            raise ValueError("LimitedKernelManager.sandboxed needs ipc_dir (a sandboxed kernel cannot use TCP)")
         if self.ipc_dir:
+            self._ipc = tempfile.mkdtemp(prefix="k", dir=self.ipc_dir)
             self.transport = "ipc"
-            self.ip = os.path.join(self.ipc_dir, f"k{uuid.uuid4().hex[:12]}")
+            self.ip = os.path.join(self._ipc, "k")
+            self.connection_file = os.path.join(self._ipc, "kernel.json")
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._cwd = kw.get("cwd") or os.getcwd()
+        if self.sandboxed:
+            # bubblewrap clears JPY_PARENT_PID, so ipykernel prints its "how to connect" note on stdout:
+            # noise in the grader's output. stderr (a crash, a failed start) still reaches the terminal.
+            kw.setdefault("stdout", subprocess.DEVNULL)
+        return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
+        if self.sandboxed:
+            from dlcourse.sandbox import Limits
+            from dlcourse.sandbox.kernel import wrap_kernel_command
+
+            limits = Limits(memory_mb=self.memory_limit_mb, cpu_seconds=self.cpu_limit_s or 1200,
+                            file_mb=self.file_limit_mb, tmp_mb=128)
+            cmd = wrap_kernel_command(cmd, cwd=self._cwd, ipc_dir=self._ipc, limits=limits)
         return [sys.executable, SANDBOX, f"--memory-mb={self.memory_limit_mb}", f"--cpu-s={self.cpu_limit_s}",
                 f"--file-mb={self.file_limit_mb}", "--", *cmd]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._ipc:
+            shutil.rmtree(self._ipc, ignore_errors=True)
 
 
 def _exit_reason(code) -> str:

@@ -27,10 +27,13 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.sandbox.gradebook import HEADER as CHECK_HEADER
+
 from .coursedir import Course
 from .grade import JOURNAL
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CHECK_FAILED = f"{CHECK_HEADER}: FAILED"  # how annotate() starts the output of a failed grading check
 _NAMED = re.compile(r"exactly what (.+?) gives", re.S)
 _NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 
@@ -83,6 +86,14 @@ def _failures(course: Course, student: str, chapter: str) -> dict[tuple[str, str
             if errors:  # the last one: after a timeout, the grader's explanation follows the KeyboardInterrupt
                 found[(path.stem, meta["grade_id"])] = mistake_label(errors[-1].get("ename", ""),
                                                                      errors[-1].get("evalue", ""))
+                continue
+            # No error in the notebook run (it can be fooled), but the grading check failed: its message.
+            for out in cell.get("outputs", []):
+                text = out.get("text", "") if out.get("output_type") == "stream" else ""
+                text = "".join(text) if isinstance(text, list) else text
+                if text.startswith(_CHECK_FAILED):
+                    found[(path.stem, meta["grade_id"])] = mistake_label("GradingCheck",
+                                                                         text.split("\n", 1)[-1].strip())
     return found
 
 

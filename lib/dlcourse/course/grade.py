@@ -12,8 +12,12 @@ How it works
   stopped.
 - The rest go to a pool of worker processes (:mod:`dlcourse.course.worker`).
   Each grades one submission at a time in-process with nbgrader's Autograde in
-  a private course copy and gradebook; kernels talk over IPC (no port races),
-  run under memory/CPU limits and are retried when they fail to start.
+  a private course copy and gradebook; kernels run in bubblewrap, talk over IPC
+  (no port races), run under memory/CPU limits and are retried when they fail
+  to start. The scores then come from the out-of-process checks of
+  :mod:`dlcourse.sandbox` (``grading/<chapter>.py`` and the source notebook's
+  tests), which student code cannot reach. Without a working sandbox the
+  command refuses to grade unless ``--unsandboxed`` is given.
 - The parent is the only writer of the real gradebook: it merges each result,
   writes the autograded files atomically and appends to the journal.
 - Every submission ends up ``graded``, ``invalid`` (the file is not a notebook:
@@ -29,6 +33,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -225,11 +230,33 @@ def _line(rec: dict) -> str:
     return text
 
 
+def sandbox_or_refuse(allow_unsandboxed: bool = False, warn=None) -> bool:
+    """True when student code will run in bubblewrap. Raises :class:`dlcourse.sandbox.SandboxUnavailable`
+    when it cannot and ``allow_unsandboxed`` is false; otherwise passes the loud warning to ``warn``."""
+    import warnings as _warnings
+
+    from dlcourse.sandbox import require
+
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        sandboxed = require(allow_unsandboxed)
+    if not sandboxed:
+        text = next((str(w.message) for w in caught), "GRADING WITHOUT A SANDBOX")
+        (warn or (lambda t: print(t, file=sys.stderr)))(
+            "!" * 100 + "\nWARNING: " + text + "\n" + "!" * 100)
+    return sandboxed
+
+
 def grade(course: Course, chapters: list[str] | None = None, *, workers: int | None = None,
           limits: dict | None = None, force: bool = False, students: list[str] | None = None,
-          out=print, quiet: bool = False) -> int:
-    """Grade the chapters' submissions; returns 0 when every submission is graded or invalid, 1 otherwise."""
+          out=print, quiet: bool = False, allow_unsandboxed: bool = False, warn=None) -> int:
+    """Grade the chapters' submissions; returns 0 when every submission is graded or invalid, 1 otherwise.
+
+    Student code runs in bubblewrap (kernel and grading checks); raises
+    :class:`dlcourse.sandbox.SandboxUnavailable` when that cannot work here, unless ``allow_unsandboxed``.
+    """
     chapters = course.select(chapters)
+    sandboxed = sandbox_or_refuse(allow_unsandboxed, warn)
     limits = {**DEFAULT_LIMITS, **(limits or {})}
     workers = workers or default_workers()
     course.autograded.mkdir(parents=True, exist_ok=True)
@@ -267,7 +294,7 @@ def grade(course: Course, chapters: list[str] | None = None, *, workers: int | N
                              "source_hash": source_hash, "timestamp": sub["timestamp"],
                              "files": {k: str(v) for k, v in sub["files"].items()}, "expected_notebooks": expected,
                              "source_dir": str(course.source / chapter), "template_db": str(template),
-                             "root": str(course.root), "limits": limits})
+                             "root": str(course.root), "limits": limits, "sandboxed": sandboxed})
             if len(jobs) > n_jobs:  # the chapter's cells, in the workers' template and in the real gradebook
                 cached = cache / f"template-{chapter}-{source_hash[:16]}.db"
                 if not cached.exists():
@@ -286,7 +313,8 @@ def grade(course: Course, chapters: list[str] | None = None, *, workers: int | N
         if merger is None:
             merger = Merger(course, journal)
         out(f"grading {len(jobs)} submission(s) of {', '.join(chapters)} with {min(workers, max(1, len(jobs)))} "
-            f"worker(s); {len(skipped)} already graded (unchanged) are skipped")
+            f"worker(s){'' if sandboxed else ' WITHOUT A SANDBOX'}; {len(skipped)} already graded (unchanged) "
+            "are skipped")
         records = _run_pool(jobs, workers, workdir, merger, out, quiet)
     finally:
         if merger is not None:

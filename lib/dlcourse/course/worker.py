@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.sandbox.gradebook import annotate_bytes, hidden_grade
+
 from . import execute
 from .coursedir import load_config
 
@@ -197,7 +199,8 @@ def _grade_into(job: dict, course: Path, base: Path, result: dict) -> None:
     cfg.RobustExecute.notebook_timeout = float(limits["notebook_timeout"])
     cfg.LimitedKernelManager.memory_limit_mb = int(limits["memory_limit_mb"])
     cfg.LimitedKernelManager.cpu_limit_s = int(limits["notebook_timeout"] * 2 + 30)
-    cfg.LimitedKernelManager.ipc_dir = str(base)
+    cfg.LimitedKernelManager.ipc_dir = str(base)  # each kernel: a private folder here, beside (not in) course/
+    cfg.LimitedKernelManager.sandboxed = bool(job.get("sandboxed", True))
     coursedir = CourseDirectory(config=cfg)
     converter = Autograde(coursedir=coursedir, config=cfg)
     converter.force = True
@@ -228,10 +231,47 @@ def _grade_into(job: dict, course: Path, base: Path, result: dict) -> None:
             comments = {c.name: c.auto_comment for c in nb.comments}
             result["notebooks"][nb.name] = {"status": "graded", "reason": "", "grades": grades, "comments": comments,
                                             "late_penalty": nb.late_submission_penalty}
-            unscored = sorted(k for k, g in grades.items() if g["auto_score"] is None)
-            if unscored:
-                result["problems"].append(f"{nb.name}: no automatic score for {unscored} (needs manual grading)")
+    hidden = _hidden_scores(job, valid, result)
+    for name in valid:
+        grades = result["notebooks"].get(name, {}).get("grades", {})
+        unscored = sorted(k for k, g in grades.items() if g["auto_score"] is None)
+        if unscored:
+            result["problems"].append(f"{name}: no automatic score for {unscored} (needs manual grading)")
     out = course / "autograded" / student / chapter
     for path in sorted(out.rglob("*")):
         if path.is_file():
             result["files"][path.relative_to(out).as_posix()] = path.read_bytes()
+    for name, hr in hidden.items():
+        if f"{name}.ipynb" in result["files"]:
+            result["files"][f"{name}.ipynb"] = annotate_bytes(result["files"][f"{name}.ipynb"], hr)
+
+
+def _hidden_scores(job: dict, valid: list[str], result: dict) -> dict:
+    """Score every test cell by the out-of-process checks (dlcourse.sandbox), replacing the notebook run's scores.
+
+    The notebook run only produces what the student reads; a submission that patches NumPy, the checks or
+    the kernel fools that run, never these checks. A failure of the checks themselves raises: the
+    submission is then reported as an error and graded again on the next run, never scored by its own run.
+    """
+    limits = job["limits"]
+    hidden = {}
+    for name in valid:
+        if name not in result["notebooks"]:
+            continue
+        hr = hidden_grade(Path(job["root"]), job["chapter"], name, Path(job["files"][name]),
+                          sandboxed=bool(job.get("sandboxed", True)), cell_timeout=limits["cell_timeout"],
+                          notebook_timeout=limits["notebook_timeout"], memory_mb=limits["memory_limit_mb"],
+                          source_dir=Path(job["source_dir"]))
+        hidden[name] = hr
+        grades = result["notebooks"][name]["grades"]
+        for gid, (score, points) in hr.scores.items():
+            if gid not in grades:
+                continue
+            top = grades[gid]["max_score"]
+            if abs(top - points) > 1e-9:  # the gradebook decides the points; the check only pass or fail
+                result["problems"].append(f"{name}.ipynb: {gid} is worth {top:g} point(s) in the gradebook and "
+                                          f"{points:g} in the source; scored against the gradebook")
+                score = top if score >= points else 0.0
+            grades[gid]["auto_score"] = float(score)
+        result["problems"] += [f"{name}.ipynb: {p}" for p in hr.problems]
+    return hidden

@@ -95,6 +95,12 @@ def supports(option: str) -> bool:
 
 
 def bwrap_path() -> str | None:
+    """The bubblewrap executable: ``$DLCOURSE_BWRAP`` when set (None when that is not an executable file:
+    a way to use another build, and for tests to simulate a machine without bubblewrap), else ``bwrap``
+    on the PATH or ``/usr/bin/bwrap``."""
+    chosen = os.environ.get("DLCOURSE_BWRAP", "")
+    if chosen:
+        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
     return shutil.which("bwrap") or (os.path.exists("/usr/bin/bwrap") and "/usr/bin/bwrap") or None
 
 
@@ -103,6 +109,9 @@ def probe() -> tuple[bool, str]:
     """(works, explanation): can bubblewrap create an isolated sandbox on this machine?"""
     exe = bwrap_path()
     if not exe:
+        if os.environ.get("DLCOURSE_BWRAP"):
+            return False, (f"bubblewrap was looked for at DLCOURSE_BWRAP={os.environ['DLCOURSE_BWRAP']!r}, which is "
+                           "not an executable file. " + INSTALL_HINT)
         return False, "bubblewrap (bwrap) is not installed. " + INSTALL_HINT
     try:
         proc = subprocess.run([exe, "--unshare-all", "--die-with-parent", "--uid", str(SANDBOX_UID),

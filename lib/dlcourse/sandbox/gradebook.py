@@ -19,6 +19,7 @@ submission and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import warnings
@@ -29,7 +30,7 @@ import nbformat
 
 from . import bwrap
 from .hidden import HiddenResult, grade_notebook, is_answer, is_test
-from .spec import load as load_spec
+from .spec import NotebookSpec, load as load_spec
 
 HEADER = "Grading check (run outside your notebook, in a sandbox; this decides the points)"
 
@@ -85,11 +86,30 @@ def apply_scores(gb, assignment: str, student: str, result: HiddenResult) -> lis
     return problems
 
 
-def hidden_grade(root: Path, chapter: str, notebook: str, submitted: Path, *, sandboxed: bool = True) -> HiddenResult:
-    """The out-of-process checks of one submitted notebook, with the chapter's spec from ``root/grading``."""
+def hidden_grade(root: Path, chapter: str, notebook: str, submitted: Path, *, sandboxed: bool = True,
+                 cell_timeout: float | None = None, notebook_timeout: float | None = None,
+                 memory_mb: int | None = None, source_dir: Path | None = None) -> HiddenResult:
+    """The out-of-process checks of one submitted notebook, with the chapter's spec from ``root/grading``.
+
+    A chapter without ``grading/<chapter>.py`` is checked by the source notebook's test cells alone.
+    ``cell_timeout``, ``notebook_timeout`` and ``memory_mb`` (the grading command's limits) cap the
+    spec's ``cell_timeout``, ``total_timeout`` and ``memory_mb``: the checks never get more than the
+    instructor allowed the notebook run. ``source_dir`` is the chapter's source folder when the course
+    does not keep it in ``root/source/<chapter>`` (nbgrader's ``source_directory``).
+    """
     specs, _ = load_spec(Path(root), chapter)
-    source = Path(root) / "source" / chapter / f"{notebook}.ipynb"
-    return grade_notebook(source, submitted, specs.get(notebook), sandboxed=sandboxed, name=notebook)
+    spec = specs.get(notebook) or NotebookSpec()
+    caps = {}
+    if cell_timeout:
+        caps["cell_timeout"] = min(spec.cell_timeout, float(cell_timeout))
+    if notebook_timeout:
+        caps["total_timeout"] = min(spec.total_timeout, float(notebook_timeout))
+    if memory_mb:
+        caps["memory_mb"] = min(spec.memory_mb, int(memory_mb))
+    if caps:
+        spec = dataclasses.replace(spec, **caps)
+    source = Path(source_dir or Path(root) / "source" / chapter) / f"{notebook}.ipynb"
+    return grade_notebook(source, submitted, spec, sandboxed=sandboxed, name=notebook)
 
 
 def _job(args) -> dict:
