@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="autograde every submission on all cores (resumable, idempotent)")
     g.add_argument("chapters", nargs="*", help="chapters (default: all)")
-    g.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    g.add_argument("--workers", type=int, default=None, help="worker processes (default: one more than the cores)")
     g.add_argument("--student", action="append", help="only this student (repeatable)")
     g.add_argument("--force", action="store_true", help="grade again even what is already graded")
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default: nbgrader_config.py)")

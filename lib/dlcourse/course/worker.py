@@ -1,6 +1,6 @@
 """Grade one submission in this process with nbgrader's Autograde converter, in a private course copy.
 
-A worker process (one per core) handles one submission at a time: it copies
+A worker process (one more than the cores) handles one submission at a time: it copies
 the submission into its own temporary course folder with a fresh copy of the
 chapter's template gradebook, runs nbgrader's ``Autograde`` (with the robust
 preprocessors of :mod:`dlcourse.course.execute`) and returns the scores, the
