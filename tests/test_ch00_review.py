@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradingkit import REPO, answer_sources, grade_variants
+from gradingkit import REPO, answer_sources, assert_full_marks, assert_mistake_caught, grade_variants
 
 CHAPTER = "ch00_review"
 
@@ -292,9 +292,7 @@ def results():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v == "solution" or v.startswith("alt_")])
 def test_correct_implementations_get_full_marks(results, variant):
-    r = results[variant]
-    assert r.max_total > 0
-    assert r.total == r.max_total, r.summary()
+    assert_full_marks(results[variant])
 
 
 def test_every_exercise_has_an_alternative():
@@ -306,11 +304,8 @@ def test_every_exercise_has_an_alternative():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(EXPECTED_BUGS))
 def test_mistakes_lose_points_with_a_named_message(results, variant):
-    r = results[variant]
     must_fail, texts = EXPECTED_BUGS[variant]
-    assert r.failed == must_fail, r.summary()
-    for cell, needle in texts.items():
-        assert needle in r.failure_text(cell), f"{variant}/{cell}:\n{r.failure_text(cell)}"
+    assert_mistake_caught(results[variant], must_fail, texts)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from gradingkit import REPO, answer_sources, grade_variants
+from gradingkit import REPO, answer_sources, assert_full_marks, assert_mistake_caught, grade_variants
 
 CHAPTER = "ch01_vanishing_gradients"
 
@@ -114,9 +114,7 @@ def results():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v == "solution" or v.startswith("alt_")])
 def test_correct_implementations_get_full_marks(results, variant):
-    r = results[variant]
-    assert r.max_total == 13
-    assert r.total == r.max_total, r.summary()
+    assert_full_marks(results[variant], 13)
 
 
 def test_every_exercise_has_an_alternative():
@@ -127,11 +125,8 @@ def test_every_exercise_has_an_alternative():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(EXPECTED_BUGS))
 def test_mistakes_lose_points_with_a_named_message(results, variant):
-    r = results[variant]
     must_fail, texts = EXPECTED_BUGS[variant]
-    assert r.failed == must_fail, r.summary()
-    for cell, needle in texts.items():
-        assert needle in r.failure_text(cell), f"{variant}/{cell}:\n{r.failure_text(cell)}"
+    assert_mistake_caught(results[variant], must_fail, texts)
 
 
 @pytest.mark.slow

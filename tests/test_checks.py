@@ -119,3 +119,14 @@ def test_call_detects_changes_inside_a_list_of_arrays():
 
     with pytest.raises(AssertionError, match="modified its argument #1"):
         call(sneaky, [np.ones(2), np.ones(3)], name="sneaky(weights)")
+
+
+def test_check_tuple_returns_the_outputs_or_names_the_missing_return():
+    from dlcourse.checks import check_tuple
+
+    w, v = check_tuple([np.ones(2), np.zeros(2)], ["w", "v"], "momentum_step(...)")
+    assert w.shape == (2,) and v.shape == (2,)
+    with pytest.raises(AssertionError, match=r"momentum_step\(...\): expected a tuple \(w, v\), got a NumPy array"):
+        check_tuple(np.ones(2), ["w", "v"], "momentum_step(...)")
+    with pytest.raises(AssertionError, match="End your function with `return w, m, v`"):
+        check_tuple((1, 2), ["w", "m", "v"], "adam_step(...)")

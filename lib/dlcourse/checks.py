@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "fail", "describe"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe"]
 
 
 def fail(message: str) -> None:
@@ -36,6 +36,18 @@ def check_true(condition: Any, message: str) -> None:
     """Fail with ``message`` unless ``condition`` is true."""
     if not bool(condition):
         fail(message)
+
+
+def check_tuple(out: Any, names: list[str], name: str) -> tuple:
+    """Check that a function with several outputs returned all of them; return them as a tuple.
+
+    ``names`` are the outputs in order, e.g. ``["w", "v"]``; the message shows the return
+    statement that is expected.
+    """
+    check_true(isinstance(out, (tuple, list)) and len(out) == len(names),
+               f"{name}: expected a tuple ({', '.join(names)}), got {describe(out)}. "
+               f"End your function with `return {', '.join(names)}`.")
+    return tuple(out)
 
 
 def describe(value: Any) -> str:
