@@ -58,20 +58,30 @@ def output_dir() -> Path:
     return OUTPUT
 
 
-def _print_latencies(terminalreporter):
-    if not LATENCIES.exists():
-        return
-    rows = [line.split("\t") for line in LATENCIES.read_text().splitlines() if line.strip()]
+def latency_report(path: Path) -> list[str]:
+    """The widget latencies the browser test recorded, as lines with the ratio to the baseline."""
+    if not path.exists():
+        return []
+    rows = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
     if not rows:
-        return
+        return []
     base = [float(r[2]) for r in rows if r[0] == "baseline" and r[2] != "nan"]
     baseline = base[0] if base else float("nan")
-    terminalreporter.section("widget latency in Chromium: control change -> plot updated on screen")
-    terminalreporter.write_line(f"baseline (one slider, one ipympl line, same run): {baseline:.0f} ms; target <= 500 ms")
+    lines = [f"baseline (one slider, one ipympl line, same run): {baseline:.0f} ms; target <= 500 ms"]
     for notebook, control, ms, status in rows:
         if notebook == "baseline":
             continue
         value = float(ms)
         ratio = value / baseline if baseline == baseline and baseline > 0 and value == value else float("nan")
-        flag = "" if value == value and value <= 500 else "   <-- SLOW" if value == value else ""
-        terminalreporter.write_line(f"{value:7.0f} ms  x{ratio:4.1f}  {notebook:28s} {control:34s} {status}{flag}")
+        flag = "   <-- SLOW" if value == value and value > 500 else ""
+        lines.append(f"{value:7.0f} ms  x{ratio:4.1f}  {notebook:28s} {control:34s} {status}{flag}")
+    return lines
+
+
+def _print_latencies(terminalreporter):
+    lines = latency_report(LATENCIES)
+    if not lines:
+        return
+    terminalreporter.section("widget latency in Chromium: control change -> plot updated on screen")
+    for line in lines:
+        terminalreporter.write_line(line)
