@@ -151,24 +151,41 @@ def run_all_cells(page, server: LabServer, rel_path: str, timeout_s: float = 240
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator('[data-command="runmenu:restart-and-run-all"]').click()
-    page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+    def restart_and_run_all():
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator('[data-command="runmenu:restart-and-run-all"]').click()
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+    restart_and_run_all()
     start = time.monotonic()
     # Run-all queues every cell at once, so every input prompt shows [*] until its cell has run:
     # done when no prompt shows [*] any more and some show a number, twice in a row 0.5 s apart.
-    done_js = """() => {
+    # JupyterLab sometimes loses the queued cells when the restart races the kernel's start-up:
+    # prompts stay [*] while the kernel sits idle. After 15 s of that, run all again (twice at most).
+    state_js = """() => {
         const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
         const busy = prompts.some(p => p.textContent.includes('*'));
         const numbered = prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
-        return !busy && numbered;
+        const ind = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+        const idle = !!ind && ind.getAttribute('data-status') === 'idle';
+        return {done: !busy && numbered, stalled: busy && idle};
     }"""
     deadline = start + timeout_s
-    stable = 0
+    stable, stalled_since, retries = 0, None, 0
     while stable < 2:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{rel_path}: run-all did not finish within {timeout_s:.0f} s")
-        stable = stable + 1 if page.evaluate(done_js) else 0
+        state = page.evaluate(state_js)
+        stable = stable + 1 if state["done"] else 0
+        if state["stalled"]:
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > 15 and retries < 2:
+                retries += 1
+                stalled_since = None
+                restart_and_run_all()
+        else:
+            stalled_since = None
         page.wait_for_timeout(500)
     seconds = time.monotonic() - start
     page.keyboard.press("Control+s")
