@@ -162,14 +162,15 @@ def run_all_cells(page, server: LabServer, rel_path: str, timeout_s: float = 240
     # Run-all queues every cell at once, so every input prompt shows [*] until its cell has run:
     # done when no prompt shows [*] any more and some show a number, twice in a row 0.5 s apart.
     # JupyterLab sometimes loses the queued cells when the restart races the kernel's start-up:
-    # prompts stay [*] while the kernel sits idle. After 15 s of that, run all again (twice at most).
+    # prompts stay [*] while the kernel sits idle or stays "starting". After 15 s of [*] with no
+    # cell executing, restart and run all again (twice at most).
     state_js = """() => {
         const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
         const busy = prompts.some(p => p.textContent.includes('*'));
         const numbered = prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
         const ind = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
-        const idle = !!ind && ind.getAttribute('data-status') === 'idle';
-        return {done: !busy && numbered, stalled: busy && idle};
+        const working = !!ind && ind.getAttribute('data-status') === 'busy';
+        return {done: !busy && numbered, stalled: busy && !working};
     }"""
     deadline = start + timeout_s
     stable, stalled_since, retries = 0, None, 0
