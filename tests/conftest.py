@@ -19,6 +19,21 @@ TIMINGS = OUTPUT / "notebook-times.tsv"
 LATENCIES = OUTPUT / "widget-latency.tsv"
 
 
+def pytest_generate_tests(metafunc):
+    """Chapter grading tests (tests/chapterkit.py): one test per correct variant and per mistake of
+    the chapter's record."""
+    chapter = getattr(metafunc.cls, "chapter", None) if metafunc.cls else None
+    if not chapter:
+        return
+    import chapters
+
+    record = chapters.get(chapter)
+    if "variant" in metafunc.fixturenames:
+        metafunc.parametrize("variant", list(record.correct))
+    if "mistake" in metafunc.fixturenames:
+        metafunc.parametrize("mistake", list(record.mistakes))
+
+
 def pytest_sessionstart(session):
     # Only the controlling process (not an xdist worker) starts a fresh timing file.
     if not hasattr(session.config, "workerinput"):

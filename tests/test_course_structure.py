@@ -13,30 +13,26 @@ import pytest
 
 from conftest import REPO
 
-CHAPTERS = ["ch00_review", "ch01_vanishing_gradients", "ch02_initialization", "ch03_batch_norm",
-            "ch04_optimizers", "ch05_regularization", "ch06_cnn", "ch07_troubleshooting"]
+import chapters
 
-# DESIGN.md's exercise catalogue: the minimum every graded notebook defines.
-EXERCISES = {
-    "ch00_review": ["numerical_gradient", "softmax", "cross_entropy_error",
-                    "softmax_cross_entropy_backward", "three_layer_backward"],
-    "ch01_vanishing_gradients": ["sigmoid", "sigmoid_grad", "relu", "relu_grad"],
-    "ch02_initialization": ["xavier_std", "he_std", "init_weights"],
-    "ch03_batch_norm": ["batchnorm_forward", "batchnorm_backward"],
-    "ch04_optimizers": ["momentum_step", "adagrad_step", "rmsprop_step", "adam_step"],
-    "ch05_regularization": ["l2_penalty", "l2_penalty_grad", "l1_penalty", "l1_penalty_grad",
-                            "dropout_forward", "dropout_backward"],
-    "ch06_cnn": ["conv_output_size", "im2col", "conv2d_forward", "max_pool_forward"],
-    "ch07_troubleshooting": [],
-}
+CHAPTERS = chapters.names()
 
 
 def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def present_chapters() -> list[str]:
-    return [c for c in CHAPTERS if (REPO / "source" / c).is_dir()]
+def test_every_chapter_folder_has_a_record_and_every_record_its_folders():
+    folders = {p.name for root in ("source", "release") for p in (REPO / root).glob("ch[0-9][0-9]_*") if p.is_dir()}
+    lectures = {p.stem for p in (REPO / "notebooks").glob("ch[0-9][0-9]_*.ipynb")}
+    missing = sorted((folders | lectures) - set(CHAPTERS))
+    assert not missing, (f"{missing}: a chapter needs its record chapters/<name>.py "
+                         "(CHAPTER = Chapter(...), see chapters/__init__.py)")
+    for record in chapters.all_chapters():
+        assert record.topic is None or (REPO / "lib/dlcourse/plots" / f"{record.topic}.py").exists() or \
+            (REPO / "lib/dlcourse/widgets" / f"{record.topic}.py").exists(), (
+            f"chapters/{record.name}.py names the topic module {record.topic!r}, but neither "
+            f"dlcourse.plots.{record.topic} nor dlcourse.widgets.{record.topic} exists")
 
 
 def test_layout_exists():
@@ -113,11 +109,17 @@ def test_graded_notebook_follows_naming_conventions(chapter):
                         f"{path.name}: answer cell {gid!r} must define the function {gid}()")
             elif meta.get("grade"):
                 tests.append(meta["grade_id"])
-    for name in EXERCISES[chapter]:
-        assert name in answers, f"{chapter}: exercise {name} (DESIGN.md) has no answer cell"
+    record = chapters.get(chapter)
+    assert answers == list(record.exercises), (
+        f"{chapter}: the answer cells of the notebook {answers} differ from the exercises of "
+        f"chapters/{chapter}.py {list(record.exercises)} (same names, same order)")
+    assert set(tests) == record.test_cells, (
+        f"{chapter}: test cells only in the notebook {sorted(set(tests) - record.test_cells)}, "
+        f"only in chapters/{chapter}.py {sorted(record.test_cells - set(tests))}")
     for gid in tests:
         assert gid.startswith("test_"), f"{chapter}: test cell {gid!r} must start with test_"
-        assert any(gid.startswith(f"test_{a}") for a in answers), (
-            f"{chapter}: test cell {gid!r} must be named test_<exercise>..., exercises: {answers}")
+        owner = [a for a, cells in record.exercises.items() if gid in cells]
+        assert owner and gid.startswith(f"test_{owner[0]}"), (
+            f"{chapter}: test cell {gid!r} must be named test_<its exercise>...")
     for a in answers:
-        assert any(t.startswith(f"test_{a}") for t in tests), f"{chapter}: exercise {a} has no test cell"
+        assert record.exercises[a], f"{chapter}: exercise {a} has no test cell"
