@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .coursedir import Course, CourseError
+from .course import Course, CourseError
 
 JUNK = re.compile(r"(^|/)(__MACOSX|\.DS_Store|Thumbs\.db|\._[^/]*|\.ipynb_checkpoints)(/|$)")
 _SUFFIX = re.compile(r"(\s*\(\d+\)|-\d+|_\d+)$")
