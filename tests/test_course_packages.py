@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import REPO
-from corpus.helpers import CH, make_course
+from corpus.helpers import CH, make_course, scores, submission, submit
 
 GRADER_ONLY = ("nbgrader", "jupyter_server", "jupyter_client", "dlgrade")
 BIN = Path(sys.executable).parent
@@ -45,6 +46,20 @@ def test_no_module_of_the_student_library_names_the_grader():
             offenders += [f"{path.relative_to(REPO)}:{node.lineno} imports {n}" for n in names
                           if n.split(".")[0] in GRADER_ONLY]
     assert not offenders, offenders
+
+
+def test_the_grader_runs_without_an_activated_environment(tmp_path):
+    """`.venv/bin/python -m dlgrade grade` with a PATH that lacks the venv (nbgrader starts `alembic` by name)."""
+    bare = os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin") if Path(p).is_dir())
+    assert shutil.which("alembic", path=bare) is None, "this test needs a PATH on which alembic is missing"
+    root = make_course(tmp_path / "course", chapters=(CH,))
+    submit(root, "ann", CH, submission("correct"))
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = bare
+    out = subprocess.run([sys.executable, "-m", "dlgrade", "--root", str(root), "grade", "--cell-timeout", "10"],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0 and "1 graded" in out.stdout, (out.stdout[-3000:], out.stderr[-3000:])
+    assert sum(scores(root, CH)["ann"].values()) == 4
 
 
 def test_the_console_script_is_the_same_command():

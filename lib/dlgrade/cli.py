@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def interpreter_bin_first() -> None:
+    """Put this interpreter's folder first on PATH: nbgrader starts helper programs by name (``alembic``),
+    which must be the ones of this environment even when it is not activated (``.venv/bin/python -m dlgrade``)."""
+    folder = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[:1] != [folder]:
+        os.environ["PATH"] = os.pathsep.join([folder, *[p for p in parts if p and p != folder]])
+
+
 def _grade(course: Course, args) -> int:
     from .grade import grade
 
@@ -113,6 +123,7 @@ def _run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    interpreter_bin_first()
     from .sandbox import SandboxUnavailable
 
     try:
