@@ -9,6 +9,9 @@ from pathlib import Path
 
 from .course import Course, CourseError
 
+MB = 1024 * 1024
+
+
 def _grade_parser(sub) -> None:
     g = sub.add_parser("grade", help="autograde every submission on all cores (resumable, idempotent)")
     g.add_argument("chapters", nargs="*", help="chapters (default: all)")
@@ -25,12 +28,18 @@ def _grade_parser(sub) -> None:
 
 
 def _collect_parser(sub) -> None:
+    from .collect import MAX_DOWNLOAD_MB, MAX_FILE_MB
+
     c = sub.add_parser("collect", help="sort an LMS download (zip or folder) into submitted/<student>/<chapter>/")
     c.add_argument("download", help="the zip file or folder downloaded from the LMS")
     c.add_argument("--chapter", help="the chapter of every file (when the download is one assignment's)")
     c.add_argument("--roster", help="CSV or text file of student ids: files of other students are reported")
     c.add_argument("--pattern", help="regular expression with groups (?P<student>...) and optionally "
                                      "(?P<timestamp>...) matched against each file's path in the download")
+    c.add_argument("--max-file-mb", type=float, default=MAX_FILE_MB,
+                   help=f"skip (and report) files larger than this (default {MAX_FILE_MB} MB, as nbgrader's exchange)")
+    c.add_argument("--max-download-mb", type=float, default=MAX_DOWNLOAD_MB,
+                   help=f"stop collecting (and report the rest) after this much in total (default {MAX_DOWNLOAD_MB} MB)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +118,8 @@ def _run(args) -> int:
     if args.command == "collect":
         from .collect import collect
 
-        return collect(course, args.download, chapter=args.chapter, roster=args.roster, pattern=args.pattern)
+        return collect(course, args.download, chapter=args.chapter, roster=args.roster, pattern=args.pattern,
+                       max_file=int(args.max_file_mb * MB), max_download=int(args.max_download_mb * MB))
     if args.command == "grade":
         return _grade(course, args)
     if args.command == "feedback":

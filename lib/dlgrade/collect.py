@@ -15,20 +15,34 @@ column) rejects unknown students. Every file that matches no student or no
 chapter, every non-notebook file and every older duplicate is listed in the
 output and in ``submitted/_collect-report.txt`` and copied to
 ``submitted/_unmatched/``: nothing is dropped silently.
+
+Size limits: a file larger than ``--max-file-mb`` (default 100 MB, the size
+over which nbgrader's exchange ignores a file) is skipped, and once the files
+taken from one download add up to ``--max-download-mb`` the rest are skipped;
+both are reported like the files that could not be placed (not copied). Files
+are streamed, never read whole into memory, and a zip entry is decompressed
+with a bounded read: one that expands beyond its declared size or the limit (a
+zip bomb) is stopped there and reported.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .course import Course, CourseError
+
+MAX_FILE_MB = 100        # nbgrader's exchange ignores files over 100 MB
+MAX_DOWNLOAD_MB = 2000   # all the files taken from one download
+CHUNK = 1024 * 1024
 
 JUNK = re.compile(r"(^|/)(__MACOSX|\.DS_Store|Thumbs\.db|\._[^/]*|\.ipynb_checkpoints)(/|$)")
 _SUFFIX = re.compile(r"(\s*\(\d+\)|-\d+|_\d+)$")
@@ -153,90 +167,218 @@ class Matcher:
         p.problem = "a file at the top level whose name holds no student"
 
 
-def _files(download: Path, tmp: Path) -> tuple[Path, list[str], dict[str, datetime]]:
-    times: dict[str, datetime] = {}
-    if download.is_dir():
-        base = download
-        rels = [p.relative_to(base).as_posix() for p in sorted(base.rglob("*")) if p.is_file()]
-        for rel in rels:
-            times[rel] = datetime.fromtimestamp((base / rel).stat().st_mtime)
-        return base, rels, times
-    if not zipfile.is_zipfile(download):
-        raise CourseError(f"{download} is neither a folder nor a zip file")
-    base = tmp / "unzipped"
-    rels = []
-    with zipfile.ZipFile(download) as zf:
-        for info in zf.infolist():
-            name = info.filename
-            if info.is_dir():
-                continue
-            if name.startswith("/") or ".." in Path(name).parts:
-                raise CourseError(f"{download}: unsafe path {name!r} in the zip (refusing to extract)")
-            zf.extract(info, base)
-            rels.append(name)
-            times[name] = datetime(*info.date_time)
-    return base, sorted(rels), times
+@dataclass
+class Entry:
+    """One file of the download: its path inside it, time, declared size and how to open it."""
+
+    rel: str
+    when: datetime
+    size: int
+    open: object  # () -> binary file object
+
+
+def _entries(download: Path, zf: zipfile.ZipFile | None) -> list[Entry]:
+    if zf is None:
+        found = []
+        for p in sorted(download.rglob("*")):
+            if p.is_file():
+                st = p.stat()
+                found.append(Entry(p.relative_to(download).as_posix(), datetime.fromtimestamp(st.st_mtime),
+                                   st.st_size, lambda p=p: open(p, "rb")))
+        return found
+    found = []
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        if info.filename.startswith("/") or ".." in Path(info.filename).parts:
+            raise CourseError(f"{download}: unsafe path {info.filename!r} in the zip (refusing to extract)")
+        found.append(Entry(info.filename, datetime(*info.date_time), info.file_size, lambda i=info: zf.open(i)))
+    return sorted(found, key=lambda e: e.rel)
+
+
+def copy_bounded(src, dest: Path, limit: int) -> int | None:
+    """Stream ``src`` into ``dest``, reading at most ``limit + 1`` bytes; the size, or None (and no ``dest``)
+    when ``src`` holds more than ``limit`` bytes."""
+    size = 0
+    with open(dest, "wb") as out:
+        while True:
+            chunk = src.read(min(CHUNK, limit + 1 - size))
+            if not chunk:
+                return size
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    dest.unlink()
+    return None
+
+
+def _mb(n: float) -> str:
+    return f"{n / CHUNK:.1f} MB" if n < 10 * CHUNK else f"{n / CHUNK:.0f} MB"
+
+
+@dataclass
+class Limits:
+    """The per-file and per-download size limits, and what the download has used so far."""
+
+    max_file: int = MAX_FILE_MB * CHUNK
+    max_download: int = MAX_DOWNLOAD_MB * CHUNK
+    used: int = 0
+
+    def refuse(self, entry: Entry) -> str | None:
+        """Why ``entry`` is not taken by its declared size (None: take it, with a bounded read)."""
+        if entry.size > self.max_file:
+            return (f"{_mb(entry.size)}, larger than the per-file limit of {_mb(self.max_file)} (--max-file-mb); "
+                    "skipped, not copied")
+        if self.used + entry.size > self.max_download:
+            return (f"the download's limit of {_mb(self.max_download)} was reached (--max-download-mb); "
+                    "skipped, not copied")
+        return None
+
+    def bound(self, entry: Entry) -> int:
+        """Bytes a read of ``entry`` may produce: its declared size (a zip entry that yields more is
+        damaged or a zip bomb), never more than either limit allows."""
+        return min(entry.size, self.max_file, self.max_download - self.used)
+
+
+class Download:
+    """The files of a download, each taken (with a bounded read) or refused under the size limits."""
+
+    def __init__(self, path: Path, tmp: Path, limits: Limits):
+        self.path, self.tmp, self.limits = path, tmp, limits
+        self.zip = None if path.is_dir() else self._open_zip(path)
+        self.entries = _entries(path, self.zip)
+        self.taken: dict[str, Path] = {}
+
+    @staticmethod
+    def _open_zip(path: Path) -> zipfile.ZipFile:
+        if not zipfile.is_zipfile(path):
+            raise CourseError(f"{path} is neither a folder nor a zip file")
+        return zipfile.ZipFile(path)
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+    def take(self, entry: Entry) -> tuple[Path | None, str]:
+        """(a readable copy of the file, "") or (None, why it was not taken)."""
+        why = self.limits.refuse(entry)
+        if why:
+            return None, why
+        dest = self.tmp / f"{len(self.taken):06d}"
+        try:
+            with entry.open() as src:
+                size = copy_bounded(src, dest, self.limits.bound(entry))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            dest.unlink(missing_ok=True)
+            return None, (f"it could not be read whole ({type(exc).__name__}: {exc}): a damaged zip, or a zip bomb "
+                          "whose data does not match the size it declares; stopped there, skipped")
+        if size is None:
+            return None, (f"it expands beyond its declared size of {_mb(entry.size)} (a damaged zip or a zip bomb): "
+                          "stopped there, skipped")
+        self.limits.used += size
+        self.taken[entry.rel] = dest
+        return dest, ""
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Collection:
+    """What one collect run did: the files placed, the report lines."""
+
+    course: Course
+    placed: dict[tuple[str, str, str], tuple[Placement, Path, datetime]] = field(default_factory=dict)
+    report: list[str] = field(default_factory=list)
+
+    @property
+    def unmatched(self) -> Path:
+        return self.course.submitted / "_unmatched"
+
+    def set_aside(self, rel: str, why: str, copy: Path | None) -> None:
+        """A file that is not collected: listed, and copied to _unmatched/ when it was taken."""
+        where = ""
+        if copy is not None:
+            self.unmatched.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(copy, self.unmatched / rel.replace("/", "__"))
+            where = f" (copied to {self.unmatched.relative_to(self.course.root)}/)"
+        self.report.append(f"NOT COLLECTED  {rel}: {why}{where}")
+
+    def place(self, p: Placement, path: Path, when: datetime) -> None:
+        """Keep the newer of two files for the same notebook; set the older aside."""
+        key = (p.student, p.chapter, p.notebook)
+        if key in self.placed:
+            old_p, old_path, old_when = self.placed[key]
+            newer, older, older_path = ((p, old_p, old_path) if when >= old_when else (old_p, p, path))
+            self.set_aside(older.source, f"an older file of {p.student}/{p.chapter}/{p.notebook}.ipynb "
+                                         f"(kept {newer.source})", older_path)
+            if newer is old_p:
+                return
+        self.placed[key] = (p, path, when)
+
+    def write(self) -> dict[str, int]:
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        for (student, ch, nb), (p, path, _) in sorted(self.placed.items()):
+            dest = self.course.submitted / student / ch
+            dest.mkdir(parents=True, exist_ok=True)
+            target = dest / f"{nb}.ipynb"
+            state = ("unchanged" if target.exists() and _digest(target) == _digest(path)
+                     else "updated" if target.exists() else "new")
+            counts[state] += 1
+            if state != "unchanged":
+                shutil.copyfile(path, target)
+            if p.timestamp:
+                (dest / "timestamp.txt").write_text(p.timestamp + "\n")
+            self.report.append(f"{state:<14} {p.source} -> {target.relative_to(self.course.root)}")
+        return counts
+
+
+def _sort(download: Download, matcher: Matcher, collection: Collection) -> None:
+    for entry in download.entries:
+        rel = entry.rel
+        if JUNK.search(rel):
+            collection.report.append(f"ignored        {rel}: system file of the archiver")
+            continue
+        copy, why = download.take(entry)
+        if copy is None:
+            collection.set_aside(rel, why, None)
+        elif not rel.lower().endswith(".ipynb"):
+            collection.set_aside(rel, "not a notebook (.ipynb)", copy)
+        else:
+            p = matcher.place(rel)
+            if p.problem:
+                collection.set_aside(rel, p.problem, copy)
+            else:
+                collection.place(p, copy, entry.when)
 
 
 def collect(course: Course, download: str, chapter: str | None = None, roster: str | None = None,
-            pattern: str | None = None, out=print) -> int:
+            pattern: str | None = None, out=print, max_file: int = MAX_FILE_MB * CHUNK,
+            max_download: int = MAX_DOWNLOAD_MB * CHUNK) -> int:
+    """Sort ``download`` into submitted/; every file not collected (and why) is reported."""
     download_path = Path(download).resolve()
     if not download_path.exists():
         raise CourseError(f"{download} does not exist")
     matcher = Matcher(course, chapter, read_roster(roster) if roster else None, pattern)
-    submitted = course.submitted
-    unmatched_dir = submitted / "_unmatched"
-    placed: dict[tuple[str, str, str], tuple[Placement, Path, datetime]] = {}
-    report: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="dlcourse-collect-") as tmp:
-        base, rels, times = _files(download_path, Path(tmp))
-
-        def set_aside(rel: str, why: str) -> None:
-            unmatched_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(base / rel, unmatched_dir / rel.replace("/", "__"))
-            report.append(f"NOT COLLECTED  {rel}: {why} (copied to {unmatched_dir.relative_to(course.root)}/)")
-
-        for rel in rels:
-            if JUNK.search(rel):
-                report.append(f"ignored        {rel}: system file of the archiver")
-                continue
-            if not rel.lower().endswith(".ipynb"):
-                set_aside(rel, "not a notebook (.ipynb)")
-                continue
-            p = matcher.place(rel)
-            if p.problem:
-                set_aside(rel, p.problem)
-                continue
-            key = (p.student, p.chapter, p.notebook)
-            when = times.get(rel, datetime.min)
-            if key in placed:
-                old_p, _, old_when = placed[key]
-                newer, older = ((p, old_p) if when >= old_when else (old_p, p))
-                set_aside(older.source, f"an older file of {p.student}/{p.chapter}/{p.notebook}.ipynb "
-                                        f"(kept {newer.source})")
-                if newer is old_p:
-                    continue
-            placed[key] = (p, base / rel, when)
-
-        counts = {"new": 0, "updated": 0, "unchanged": 0}
-        for (student, ch, nb), (p, path, _) in sorted(placed.items()):
-            dest = submitted / student / ch
-            dest.mkdir(parents=True, exist_ok=True)
-            target = dest / f"{nb}.ipynb"
-            data = path.read_bytes()
-            state = "unchanged" if target.exists() and target.read_bytes() == data else \
-                ("updated" if target.exists() else "new")
-            counts[state] += 1
-            if state != "unchanged":
-                target.write_bytes(data)
-            if p.timestamp:
-                (dest / "timestamp.txt").write_text(p.timestamp + "\n")
-            report.append(f"{state:<14} {p.source} -> {target.relative_to(course.root)}")
-    submitted.mkdir(parents=True, exist_ok=True)
-    (submitted / "_collect-report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-    problems = [r for r in report if r.startswith("NOT COLLECTED")]
-    out(f"collected {len(placed)} notebook(s) from {download}: {counts['new']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged")
+    collection = Collection(course)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-collect-") as tmp:
+        files = Download(download_path, Path(tmp), Limits(max_file, max_download))
+        try:
+            _sort(files, matcher, collection)
+            counts = collection.write()
+        finally:
+            files.close()
+    course.submitted.mkdir(parents=True, exist_ok=True)
+    (course.submitted / "_collect-report.txt").write_text("\n".join(collection.report) + "\n", encoding="utf-8")
+    problems = [r for r in collection.report if r.startswith("NOT COLLECTED")]
+    out(f"collected {len(collection.placed)} notebook(s) from {download}: {counts['new']} new, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged")
     if problems:
         out(f"{len(problems)} file(s) NOT collected (listed in submitted/_collect-report.txt):")
         for line in problems:
