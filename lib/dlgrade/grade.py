@@ -94,7 +94,9 @@ def submission_hash(files: dict[str, Path], timestamp: str | None, source_hash: 
     h.update((timestamp or "").encode())
     for name in sorted(files):
         h.update(name.encode() + b"\0")
-        h.update(files[name].read_bytes())
+        with open(files[name], "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
         h.update(b"\0")
     return h.hexdigest()
 
@@ -316,14 +318,18 @@ class Plan:
 
     def add_chapter(self, chapter: str, students: list[str] | None) -> None:
         source_hash = self.course.source_hash(chapter)
+        common = {"chapter": chapter, "source_hash": source_hash, "expected_notebooks": self.course.notebooks(chapter),
+                  "source_dir": str(self.course.source / chapter), "template_db": str(self._template(chapter)),
+                  "root": str(self.course.root), "limits": self.limits, "sandboxed": self.sandboxed}
         before = len(self.jobs)
         for sub in find_submissions(self.course, chapter, students):
             h = submission_hash(sub["files"], sub["timestamp"], source_hash)
             rec = self.merger.journal.entries.get(f"{chapter}/{sub['student']}")
             if not self.force and self._unchanged(rec, h, sub):
                 self.skipped.append(rec)
-            else:
-                self.jobs.append(self._job(sub, h, source_hash))
+                continue
+            self.jobs.append({**common, "key": f"{chapter}/{sub['student']}", "student": sub["student"], "hash": h,
+                              "timestamp": sub["timestamp"], "files": {k: str(v) for k, v in sub["files"].items()}})
         if len(self.jobs) > before:
             self._prepare_gradebooks(chapter, source_hash)
 
@@ -332,14 +338,6 @@ class Plan:
         return bool(rec and rec["hash"] == h and rec["status"] in DONE
                     and (rec["status"] == "invalid" or (self.course.autograded / sub["student"] / sub["chapter"]).is_dir())
                     and self.merger.has_submission(sub["chapter"], sub["student"]))
-
-    def _job(self, sub: dict, h: str, source_hash: str) -> dict:
-        chapter = sub["chapter"]
-        return {"key": f"{chapter}/{sub['student']}", "student": sub["student"], "chapter": chapter, "hash": h,
-                "source_hash": source_hash, "timestamp": sub["timestamp"],
-                "files": {k: str(v) for k, v in sub["files"].items()}, "expected_notebooks": self.course.notebooks(chapter),
-                "source_dir": str(self.course.source / chapter), "template_db": str(self._template(chapter)),
-                "root": str(self.course.root), "limits": self.limits, "sandboxed": self.sandboxed}
 
     def _template(self, chapter: str) -> Path:
         return self.workdir / f"template-{chapter}.db"

@@ -1,6 +1,7 @@
 """Bubblewrap command lines: what a sandboxed process may see, and its resource limits.
 
-Everything sandboxed during grading starts through :func:`command`:
+Everything sandboxed during grading starts through :func:`launch_command` (the launcher, then
+the bwrap command line of :func:`command`):
 
 - namespaces: user (the process is uid 65534, no capabilities), PID (it sees
   only its own processes and dies with the grader: ``--die-with-parent``),
