@@ -130,3 +130,51 @@ def test_check_tuple_returns_the_outputs_or_names_the_missing_return():
         check_tuple(np.ones(2), ["w", "v"], "momentum_step(...)")
     with pytest.raises(AssertionError, match="End your function with `return w, m, v`"):
         check_tuple((1, 2), ["w", "m", "v"], "adam_step(...)")
+
+
+# ----------------------------------------------------------------------------- quiz answers
+from dlcourse.checks import (answer_digest, answer_digests, check_answer, parse_choice,  # noqa: E402
+                             parse_choices, parse_number)
+
+
+@pytest.mark.parametrize("value", [0.25, 1 / 4, np.float32(0.25), np.float64(0.25), np.array(0.25), np.array([0.25]),
+                                   [0.25], " 0.25 ", "2.5e-1", "\u22120.25".replace("\u2212", "")])
+def test_parse_number_accepts_any_reasonable_form(value):
+    assert parse_number(value, "x") == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("value, fragment", [(None, "expected a number"), (True, "expected a number"),
+                                             ("1/4", "not a formula in quotes"), (np.zeros(2), "single number"),
+                                             (float("nan"), "finite"), ({"a": 1}, "expected a number")])
+def test_parse_number_rejects_with_a_teaching_message(value, fragment):
+    with pytest.raises(AssertionError, match="x:") as err:
+        parse_number(value, "x")
+    assert fragment in str(err.value)
+
+
+def test_parse_choice_and_choices_are_case_and_space_insensitive():
+    for v in ["b", " B ", "(b)", "b."]:
+        assert parse_choice(v, "q", "abcd") == "b"
+    for v in [{"a", "C"}, ["a", " c "], ("A", "c"), "a, c", "AC", frozenset("ac")]:
+        assert parse_choices(v, "q", "abcdef") == {"a", "c"}
+    for bad in ["e", "ab", 1, None, ""]:
+        with pytest.raises(AssertionError, match="q: expected one of the letters"):
+            parse_choice(bad, "q", "abcd")
+    for bad in [set(), "xyz", {"a", 3}, 5]:
+        with pytest.raises(AssertionError, match="q: expected"):
+            parse_choices(bad, "q", "abcdef")
+
+
+def test_check_answer_accepts_roundings_and_never_prints_the_answer(capsys):
+    digests = answer_digests(0.11547005383792516)          # sqrt(2 / 150)
+    for good in [0.11547005383792516, 0.1155, "0.11547", np.float32(0.115470)]:
+        check_answer(good, digests, name="std")
+    assert "std: right." in capsys.readouterr().out
+    for bad in [0.1153, 0.116, 0.0816, 1.1547]:
+        with pytest.raises(AssertionError) as err:
+            check_answer(bad, digests, name="std")
+        assert "not yet right" in str(err.value) and "0.1155" not in str(err.value)
+    # -0.0 and 0.0 are the same answer; digests are stable strings
+    assert answer_digest(-0.0) == answer_digest(0.0)
+    assert answer_digest(0.25) == answer_digest(0.250000001) != answer_digest(0.2501)
+    assert check_answer(0.25, answer_digests(0.25), name="q") is None

@@ -18,13 +18,15 @@ modifies its inputs in place is caught.
 from __future__ import annotations
 
 import copy
+import hashlib
 import traceback
 import warnings
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe",
+           "parse_number", "parse_choice", "parse_choices", "answer_digest", "answer_digests", "check_answer"]
 
 
 def fail(message: str) -> None:
@@ -252,3 +254,104 @@ def check_scalar(actual: Any, expected: float, *, name: str, rtol: float = 1e-6,
         elif hint:
             msg += " Usual cause: " + hint
         fail(msg)
+
+
+# ----------------------------------------------------------------------------- quiz answers
+# Quizzes accept an answer in any reasonable form, the same way in every chapter: a number as an int,
+# a float, a NumPy scalar or a one-element array, or a string that parses ("0.25", " 1e-3 "); a letter
+# in any case, with spaces or brackets ("b", " B ", "(b)"); a set of letters as a set, list, tuple or
+# string ("a, c", "AC"). A numeric answer gets visible feedback (right / not yet) from a digest of its
+# first significant digits, so the visible test does not print the answer; hidden tests compare the
+# value itself and name the usual wrong answers.
+
+_DIGEST_SALT = b"dlcourse quiz answer"
+_DIGEST_ROUNDS = 150_000   # about 50 ms per answer: checking one answer is instant, trying all is not
+
+
+def parse_number(value: Any, name: str) -> float:
+    """``value`` as a float, accepting ints, floats, NumPy scalars, one-element arrays and numeric strings."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-")
+        try:
+            return float(text)
+        except ValueError:
+            fail(f"{name}: expected a number, got the string {value!r}, which is not one. Write the value "
+                 f"itself (e.g. `{name} = 0.25` or `{name} = 1 / 4`), not a formula in quotes.")
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            fail(f"{name}: expected a single number, got an array of shape {value.shape}.")
+        value = value.reshape(())[()]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        fail(f"{name}: expected a number, got {describe(value)}.")
+    if not np.isfinite(number):
+        fail(f"{name}: expected a finite number, got {number!r}.")
+    return number
+
+
+def parse_choice(value: Any, name: str, letters: str) -> str:
+    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; brackets allowed."""
+    text = value.strip().strip("()[].").strip().lower() if isinstance(value, str) else None
+    if text is None or len(text) != 1 or text not in letters:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected one of the letters {options}, got {value!r}.")
+    return text
+
+
+def parse_choices(value: Any, name: str, letters: str) -> set[str]:
+    """A set of letters among ``letters``: a set, list or tuple of letters, or a string such as "a, c"."""
+    if isinstance(value, str):
+        items = [c for c in value.lower() if c.isalpha()]
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        items = []
+        for v in value:
+            if not isinstance(v, str):
+                fail(f"{name}: expected letters, got {v!r} among {value!r}. Write e.g. `{name} = {{\"a\", \"c\"}}`.")
+            items.append(v.strip().strip("()[].").strip().lower())
+    else:
+        fail(f"{name}: expected a set of letters such as {{\"a\", \"c\"}}, got {describe(value)}.")
+    chosen = set(items)
+    wrong = sorted(c for c in chosen if len(c) != 1 or c not in letters)
+    if wrong or not chosen:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected a non-empty set of letters among {options}, got {value!r}.")
+    return chosen
+
+
+def _rounded(value: float, digits: int) -> str:
+    text = f"{float(value):.{digits}g}"
+    return "0" if float(text) == 0.0 else text
+
+
+def answer_digest(value: float, digits: int = 4) -> str:
+    """A digest of ``value`` rounded to ``digits`` significant digits (what a visible quiz test compares)."""
+    text = _rounded(value, digits).encode()
+    return hashlib.pbkdf2_hmac("sha256", text, _DIGEST_SALT, _DIGEST_ROUNDS).hex()[:16]
+
+
+def answer_digests(value: float, digits: int = 4, rtol: float = 2e-4) -> tuple[str, ...]:
+    """The digests a right answer may have: ``value`` and its neighbours within ``rtol``, rounded.
+
+    An instructor's tool: paste its result into the visible test, never the value itself.
+    """
+    return tuple(dict.fromkeys(answer_digest(v, digits)
+                               for v in (value * (1 - rtol), value, value * (1 + rtol))))
+
+
+def check_answer(value: Any, digests: tuple[str, ...], *, name: str, digits: int = 4) -> None:
+    """Visible feedback for a numeric quiz: pass when ``value`` rounds to a right answer, else "not yet".
+
+    The message never shows the answer; the hidden test of the same cell (placed before this call)
+    compares the value and names the usual wrong answers. Returns None, so that a test cell ending
+    with this call has no output value (nbgrader would read a number as partial credit).
+    """
+    number = parse_number(value, name)
+    if answer_digest(number, digits) not in digests:
+        fail(f"{name} = {_rounded(number, 6)}: not yet right. Check your reasoning (and give at least "
+             f"{digits} significant digits, or let Python compute the number).")
+    print(f"{name}: right.")
