@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import numbers
+import re
 import traceback
 import warnings
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe",
-           "parse_number", "parse_choice", "parse_choices", "answer_digest", "answer_digests", "check_answer"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
+           "answer_key", "check_number_answer", "parse_choice", "parse_choices"]
 
 
 def fail(message: str) -> None:
@@ -256,46 +258,68 @@ def check_scalar(actual: Any, expected: float, *, name: str, rtol: float = 1e-6,
         fail(msg)
 
 
-# ----------------------------------------------------------------------------- quiz answers
-# Quizzes accept an answer in any reasonable form, the same way in every chapter: a number as an int,
-# a float, a NumPy scalar or a one-element array, or a string that parses ("0.25", " 1e-3 "); a letter
-# in any case, with spaces or brackets ("b", " B ", "(b)"); a set of letters as a set, list, tuple or
-# string ("a, c", "AC"). A numeric answer gets visible feedback (right / not yet) from a digest of its
-# first significant digits, so the visible test does not print the answer; hidden tests compare the
-# value itself and name the usual wrong answers.
-
-_DIGEST_SALT = b"dlcourse quiz answer"
-_DIGEST_ROUNDS = 150_000   # about 50 ms per answer: checking one answer is instant, trying all is not
+# ----------------------------------------------------------------------------- numeric quiz answers
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_TEXT = re.compile(rf"^({_NUMBER})(?:/({_NUMBER}))?$")
 
 
-def parse_number(value: Any, name: str) -> float:
-    """``value`` as a float, accepting ints, floats, NumPy scalars, one-element arrays and numeric strings."""
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
-    if isinstance(value, str):
-        text = value.strip().replace("\u2212", "-")
-        try:
-            return float(text)
-        except ValueError:
-            fail(f"{name}: expected a number, got the string {value!r}, which is not one. Write the value "
-                 f"itself (e.g. `{name} = 0.25` or `{name} = 1 / 4`), not a formula in quotes.")
-    if isinstance(value, (list, tuple)) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, np.ndarray):
-        if value.size != 1:
-            fail(f"{name}: expected a single number, got an array of shape {value.shape}.")
-        value = value.reshape(())[()]
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        fail(f"{name}: expected a number, got {describe(value)}.")
-    if not np.isfinite(number):
-        fail(f"{name}: expected a finite number, got {number!r}.")
-    return number
+def as_number(answer: Any, *, name: str) -> float:
+    """A quiz answer as a float, whatever reasonable form it came in.
+
+    Accepted: ``int``, ``float``, NumPy scalars, one-element arrays, ``fractions.Fraction``, and strings
+    that spell a number or a fraction (``"0.16"``, ``" -5 "``, ``"4/25"``, ``"1.6e-1"``, with a Unicode
+    minus sign too). Anything else fails with a message saying what to write.
+    """
+    hint = f"Write a number, e.g. `{name} = 0.5` (or a fraction such as `1/2`)."
+    if isinstance(answer, (bool, np.bool_)) or answer is None or answer is Ellipsis:
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if isinstance(answer, np.ndarray):
+        if answer.size != 1:
+            fail(f"{name}: expected one number, got an array of shape {answer.shape}. {hint}")
+        answer = answer.reshape(())[()]
+    if isinstance(answer, str):
+        text = answer.strip().replace("\u2212", "-").replace(" ", "")
+        m = _NUMBER_TEXT.match(text)
+        if not m:
+            fail(f"{name}: expected a number, got the text {answer!r}, which is not one. {hint}")
+        value = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+    elif isinstance(answer, (numbers.Real, np.number)):
+        value = float(answer)
+    else:
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if not np.isfinite(value):
+        fail(f"{name}: expected a finite number, got {value!r}. {hint}")
+    return value
 
 
+def answer_key(value: float, digits: int = 3) -> str:
+    """A fingerprint of ``value`` rounded to ``digits`` significant digits.
+
+    A visible quiz test compares fingerprints, so it can tell a student "correct" or "not yet"
+    without printing the answer.
+    """
+    return hashlib.sha256(f"{float(value):.{digits - 1}e}".encode()).hexdigest()[:16]
+
+
+def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> float:
+    """Visible feedback for a numeric quiz: "correct" (printed) or "not yet" (a failure).
+
+    ``key`` is :func:`answer_key` of the right answer. The answer counts as correct when it agrees
+    with it to ``digits`` significant digits. Returns the answer as a float.
+    """
+    value = as_number(answer, name=name)
+    nudge = 10.0 ** -(digits + 1)
+    if any(answer_key(v, digits) == key for v in (value, value * (1 + nudge), value * (1 - nudge))):
+        print(f"{name} = {value:.{digits + 1}g}: correct.")
+        return value
+    fail(f"{name} = {value:.{digits + 1}g}: not yet right (compared to {digits} significant digits). "
+         "Work through the question again; the explanation of the usual wrong answers comes with the "
+         "grading.")
+
+
+# ----------------------------------------------------------------------------- multiple-choice answers
 def parse_choice(value: Any, name: str, letters: str) -> str:
-    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; brackets allowed."""
+    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; "(b)" and "b." too."""
     text = value.strip().strip("()[].").strip().lower() if isinstance(value, str) else None
     if text is None or len(text) != 1 or text not in letters:
         options = ", ".join(f'"{c}"' for c in letters)
@@ -321,37 +345,3 @@ def parse_choices(value: Any, name: str, letters: str) -> set[str]:
         options = ", ".join(f'"{c}"' for c in letters)
         fail(f"{name}: expected a non-empty set of letters among {options}, got {value!r}.")
     return chosen
-
-
-def _rounded(value: float, digits: int) -> str:
-    text = f"{float(value):.{digits}g}"
-    return "0" if float(text) == 0.0 else text
-
-
-def answer_digest(value: float, digits: int = 4) -> str:
-    """A digest of ``value`` rounded to ``digits`` significant digits (what a visible quiz test compares)."""
-    text = _rounded(value, digits).encode()
-    return hashlib.pbkdf2_hmac("sha256", text, _DIGEST_SALT, _DIGEST_ROUNDS).hex()[:16]
-
-
-def answer_digests(value: float, digits: int = 4, rtol: float = 2e-4) -> tuple[str, ...]:
-    """The digests a right answer may have: ``value`` and its neighbours within ``rtol``, rounded.
-
-    An instructor's tool: paste its result into the visible test, never the value itself.
-    """
-    return tuple(dict.fromkeys(answer_digest(v, digits)
-                               for v in (value * (1 - rtol), value, value * (1 + rtol))))
-
-
-def check_answer(value: Any, digests: tuple[str, ...], *, name: str, digits: int = 4) -> None:
-    """Visible feedback for a numeric quiz: pass when ``value`` rounds to a right answer, else "not yet".
-
-    The message never shows the answer; the hidden test of the same cell (placed before this call)
-    compares the value and names the usual wrong answers. Returns None, so that a test cell ending
-    with this call has no output value (nbgrader would read a number as partial credit).
-    """
-    number = parse_number(value, name)
-    if answer_digest(number, digits) not in digests:
-        fail(f"{name} = {_rounded(number, 6)}: not yet right. Check your reasoning (and give at least "
-             f"{digits} significant digits, or let Python compute the number).")
-    print(f"{name}: right.")
