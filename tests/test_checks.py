@@ -169,3 +169,20 @@ def test_check_number_answer_says_not_yet_without_the_answer(capsys):
     assert "-5" not in str(err.value)
     # near the edge of the rounding bucket, a tiny difference in the last digits does not matter
     check_number_answer(0.16049999, answer_key(0.1605), name="a")
+
+
+# ----------------------------------------------------------------------------- multiple-choice answers
+from dlcourse.checks import parse_choice, parse_choices  # noqa: E402
+
+
+def test_parse_choice_and_choices_are_case_and_space_insensitive():
+    for v in ["b", " B ", "(b)", "b."]:
+        assert parse_choice(v, "q", "abcd") == "b"
+    for v in [{"a", "C"}, ["a", " c "], ("A", "c"), "a, c", "AC", frozenset("ac")]:
+        assert parse_choices(v, "q", "abcdef") == {"a", "c"}
+    for bad in ["e", "ab", 1, None, ""]:
+        with pytest.raises(AssertionError, match="q: expected one of the letters"):
+            parse_choice(bad, "q", "abcd")
+    for bad in [set(), "xyz", {"a", 3}, 5]:
+        with pytest.raises(AssertionError, match="q: expected"):
+            parse_choices(bad, "q", "abcdef")
