@@ -18,13 +18,17 @@ modifies its inputs in place is caught.
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 import traceback
 import warnings
-from typing import Any, Callable, Mapping
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe",
+           "answer_number", "answer_choice", "answer_key", "check_number_answer"]
 
 
 def fail(message: str) -> None:
@@ -252,3 +256,86 @@ def check_scalar(actual: Any, expected: float, *, name: str, rtol: float = 1e-6,
         elif hint:
             msg += " Usual cause: " + hint
         fail(msg)
+
+
+# ----------------------------------------------------------------------------- quiz answers
+# One leniency for every chapter's quizzes: a number may be given as an int, a float, a NumPy
+# scalar or one-element array, a Fraction, or a string that parses ("0.2", " 1/5 ", "2e-1");
+# two numbers are the same answer when they agree to ANSWER_DIGITS significant digits. A letter
+# may be given in any case, with spaces, parentheses or a trailing dot ("C", " c ", "(c)", "c.").
+
+#: significant digits to which a numeric quiz answer must agree with the expected value
+ANSWER_DIGITS = 3
+
+
+def answer_number(value: Any, name: str) -> float:
+    """The number a student gave as a quiz answer, as a float (see the leniency above)."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            fail(f"{name}: expected a single number, got an array of shape {value.shape}.")
+        value = value.reshape(())[()]
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-").replace(" ", "")
+        try:
+            number = float(Fraction(text)) if "/" in text else float(text)
+        except (ValueError, ZeroDivisionError):
+            fail(f"{name}: could not read {value!r} as a number. Write a number such as 0.25, 1/4 or 2.5e-1.")
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
+    if not np.isfinite(number):
+        fail(f"{name}: expected a finite number, got {number!r}.")
+    return number
+
+
+def answer_choice(value: Any, choices: Iterable[str], name: str) -> str:
+    """The option a student chose, lower-cased and stripped of spaces, parentheses and a final dot."""
+    options = [str(c).lower() for c in choices]
+    listed = ", ".join(repr(c) for c in options)
+    if not isinstance(value, str):
+        fail(f"{name}: expected one of {listed} (a string), got {describe(value)}.")
+    text = re.sub(r"[\s()\[\].]", "", value).lower()
+    if text not in options:
+        fail(f"{name}: expected one of {listed}, got {value!r}.")
+    return text
+
+
+def _canonical(number: float) -> str:
+    return "0" if abs(number) < 5e-13 else f"{number:.{ANSWER_DIGITS}g}"
+
+
+def answer_key(number: float) -> str:
+    """A short fingerprint of a numeric answer (to ANSWER_DIGITS significant digits): a visible test
+    compares fingerprints, so that it can say "correct" without printing the answer."""
+    return hashlib.sha256(f"dlcourse-answer:{_canonical(float(number))}".encode()).hexdigest()[:16]
+
+
+def check_number_answer(value: Any, *, name: str, key: str | None = None, expected: float | None = None,
+                        mistakes: Mapping[str, float] | None = None, hint: str | None = None) -> None:
+    """Check a numeric quiz answer.
+
+    Give ``key`` (an :func:`answer_key`) in a visible test: it prints "correct" or fails with
+    "not yet", never showing the expected value. Give ``expected`` (with ``mistakes``, a map from
+    an explanation to the number that mistake gives, and a ``hint``) in a hidden test: a wrong
+    answer fails with the explanation of the mistake it matches.
+    """
+    if (key is None) == (expected is None):
+        raise ValueError("check_number_answer needs exactly one of key= and expected=")
+    number = answer_number(value, name)
+    given = _canonical(number)
+    if key is not None:
+        check_true(answer_key(number) == key,
+                   f"{name} = {given}: not yet right (answers are compared to {ANSWER_DIGITS} significant "
+                   "digits). Work it out again from the definitions above.")
+        print(f"{name} = {given}: correct.")
+        return
+    if given == _canonical(float(expected)):
+        return
+    for description, wrong in (mistakes or {}).items():
+        if given == _canonical(float(wrong)):
+            fail(f"{name} = {given} is not right: it is what {description} gives.")
+    fail(f"{name} = {given} is not right." + (f" {hint}" if hint else ""))
