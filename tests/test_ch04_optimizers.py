@@ -257,6 +257,12 @@ def test_lr_sweep_runs_every_setting_on_the_same_data():
     # all runs start from the same weights: their first losses agree
     first = {k: r["loss"][0] for k, r in sweep["runs"].items()}
     assert max(first.values()) - min(first.values()) < 1e-6
+    # a run made before with the same data and settings is reused, and is what the sweep would compute
+    kept = sweep["runs"]["Adam 0.01"]
+    again = P.lr_sweep_on_mnist(x, t, x[:20], t[:20], names=("SGD", "Adam"), lrs=(0.01, 0.1), iters=20,
+                                eval_every=10, eval_samples=20, hidden_sizes=(8, 6), reuse={"Adam 0.01": kept})
+    assert again["runs"]["Adam 0.01"] is kept
+    np.testing.assert_array_equal(again["acc"], sweep["acc"])
 
 
 def test_new_figures_draw():

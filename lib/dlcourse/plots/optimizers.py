@@ -468,12 +468,20 @@ def plot_saddle(runs=None, fig=None):
 
 
 def lr_sweep_on_mnist(x_train, t_train, x_test, t_test, *, names=OPTIMIZERS, lrs=(1e-3, 1e-2, 1e-1, 1.0),
-                      **kwargs):
+                      reuse=None, **kwargs):
     """:func:`compare_on_mnist` for every optimizer at every learning rate (same weights, same
     minibatches for all). Returns ``{"names", "lrs", "acc": (len(names), len(lrs)) final test
-    accuracy, "runs": the results keyed "<name> <lr>"}``."""
-    settings = {f"{name} {lr:g}": (name, lr, {}) for name in names for lr in lrs}
-    runs = compare_on_mnist(x_train, t_train, x_test, t_test, settings, **kwargs)
+    accuracy, "runs": the results keyed "<name> <lr>"}``.
+
+    ``reuse``: runs already made with the same data and ``kwargs``, keyed like ``"Adam 0.01"``
+    (e.g. the comparison at the course note's learning rate); they are not trained again.
+    """
+    reuse = dict(reuse or {})
+    settings = {f"{name} {lr:g}": (name, lr, {}) for name in names for lr in lrs
+                if f"{name} {lr:g}" not in reuse}
+    runs = dict(reuse)
+    if settings:
+        runs.update(compare_on_mnist(x_train, t_train, x_test, t_test, settings, **kwargs))
     acc = np.array([[runs[f"{name} {lr:g}"]["final_test_acc"] for lr in lrs] for name in names])
     return {"names": list(names), "lrs": np.asarray(lrs, dtype=np.float64), "acc": acc, "runs": runs}
 
