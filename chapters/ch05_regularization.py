@@ -144,19 +144,19 @@ def dropout_backward(dout, mask):
 '''
 
 
-SPARSE_L1_STATIONARY = """
-answer_l1 = 0.3 - 0.5
+SPARSE_L1_HALF_SLOPE = """
 answer_l2 = 0.2
+answer_l1_lambda = 0.15
 """
 
-SPARSE_L2_NO_HALF = """
-answer_l1 = 0
+SPARSE_L2_DERIVATIVE = """
 answer_l2 = 0.15
+answer_l1_lambda = 0.3
 """
 
 SPARSE_SWAPPED = """
-answer_l1 = 0.2
-answer_l2 = 0.0
+answer_l2 = 0
+answer_l1_lambda = 0.2
 """
 
 CHAPTER = Chapter(
@@ -185,7 +185,7 @@ CHAPTER = Chapter(
         "alt_dropout_binomial": {"dropout_forward": ALT_DROPOUT_FORWARD_BINOMIAL},
         "alt_dropout_always_draws": {"dropout_forward": ALT_DROPOUT_FORWARD_ALWAYS_DRAWS},
         "alt_quizzes": {"quiz_ridge_regression": 'answer_ridge = " (A) "',
-                        "quiz_sparse_penalty": "answer_l1 = -0.0\nanswer_l2 = '1/5'",
+                        "quiz_sparse_penalty": "answer_l2 = '1/5'\nanswer_l1_lambda = ' 0.30 '",
                         "quiz_dropout_scale": "answer_dropout_out = np.float32(3.2)"},
     },
     mistakes={
@@ -247,15 +247,15 @@ CHAPTER = Chapter(
         "ridge_penalises_bias": Mistake(
             {"quiz_ridge_regression": 'answer_ridge = "d"'}, {"test_quiz_ridge_regression"},
             {"test_quiz_ridge_regression": "intercept is not penalised"}),
-        "sparse_l1_stationary_point": Mistake(
-            {"quiz_sparse_penalty": SPARSE_L1_STATIONARY}, {"test_quiz_sparse_penalty"},
-            {"test_quiz_sparse_penalty": "the minimum is at the kink"}),
+        "sparse_l1_half_slope": Mistake(
+            {"quiz_sparse_penalty": SPARSE_L1_HALF_SLOPE}, {"test_quiz_sparse_penalty"},
+            {"test_quiz_sparse_penalty": "half the pull of the data"}),
         "sparse_l2_derivative": Mistake(
-            {"quiz_sparse_penalty": SPARSE_L2_NO_HALF}, {"test_quiz_sparse_penalty"},
+            {"quiz_sparse_penalty": SPARSE_L2_DERIVATIVE}, {"test_quiz_sparse_penalty"},
             {"test_quiz_sparse_penalty": "λw² instead of λw"}),
         "sparse_swapped": Mistake(
             {"quiz_sparse_penalty": SPARSE_SWAPPED}, {"test_quiz_sparse_penalty"},
-            {"test_quiz_sparse_penalty": "the L2 solution"}),
+            {"test_quiz_sparse_penalty": "no finite λ makes w exactly 0"}),
         "dropout_scale_not_inverted": Mistake(
             {"quiz_dropout_scale": "answer_dropout_out = 1.8"}, {"test_quiz_dropout_scale"},
             {"test_quiz_dropout_scale": "non-inverted dropout"}),

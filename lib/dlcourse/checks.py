@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import numbers
 import re
 import traceback
 import warnings
-from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe",
-           "answer_number", "answer_choice", "answer_key", "check_number_answer"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
+           "answer_key", "check_number_answer", "answer_choice"]
 
 
 def fail(message: str) -> None:
@@ -258,84 +258,75 @@ def check_scalar(actual: Any, expected: float, *, name: str, rtol: float = 1e-6,
         fail(msg)
 
 
-# ----------------------------------------------------------------------------- quiz answers
-# One leniency for every chapter's quizzes: a number may be given as an int, a float, a NumPy
-# scalar or one-element array, a Fraction, or a string that parses ("0.2", " 1/5 ", "2e-1");
-# two numbers are the same answer when they agree to ANSWER_DIGITS significant digits. A letter
-# may be given in any case, with spaces, parentheses or a trailing dot ("C", " c ", "(c)", "c.").
-
-#: significant digits to which a numeric quiz answer must agree with the expected value
-ANSWER_DIGITS = 3
+# ----------------------------------------------------------------------------- numeric quiz answers
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_TEXT = re.compile(rf"^({_NUMBER})(?:/({_NUMBER}))?$")
 
 
-def answer_number(value: Any, name: str) -> float:
-    """The number a student gave as a quiz answer, as a float (see the leniency above)."""
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
-    if isinstance(value, np.ndarray):
-        if value.size != 1:
-            fail(f"{name}: expected a single number, got an array of shape {value.shape}.")
-        value = value.reshape(())[()]
-    if isinstance(value, str):
-        text = value.strip().replace("\u2212", "-").replace(" ", "")
-        try:
-            number = float(Fraction(text)) if "/" in text else float(text)
-        except (ValueError, ZeroDivisionError):
-            fail(f"{name}: could not read {value!r} as a number. Write a number such as 0.25, 1/4 or 2.5e-1.")
+def as_number(answer: Any, *, name: str) -> float:
+    """A quiz answer as a float, whatever reasonable form it came in.
+
+    Accepted: ``int``, ``float``, NumPy scalars, one-element arrays, ``fractions.Fraction``, and strings
+    that spell a number or a fraction (``"0.16"``, ``" -5 "``, ``"4/25"``, ``"1.6e-1"``, with a Unicode
+    minus sign too). Anything else fails with a message saying what to write.
+    """
+    hint = f"Write a number, e.g. `{name} = 0.5` (or a fraction such as `1/2`)."
+    if isinstance(answer, (bool, np.bool_)) or answer is None or answer is Ellipsis:
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if isinstance(answer, np.ndarray):
+        if answer.size != 1:
+            fail(f"{name}: expected one number, got an array of shape {answer.shape}. {hint}")
+        answer = answer.reshape(())[()]
+    if isinstance(answer, str):
+        text = answer.strip().replace("\u2212", "-").replace(" ", "")
+        m = _NUMBER_TEXT.match(text)
+        if not m:
+            fail(f"{name}: expected a number, got the text {answer!r}, which is not one. {hint}")
+        value = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+    elif isinstance(answer, (numbers.Real, np.number)):
+        value = float(answer)
     else:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            fail(f"{name}: expected a number, got {describe(value)}. Write e.g. `{name} = 0.25`.")
-    if not np.isfinite(number):
-        fail(f"{name}: expected a finite number, got {number!r}.")
-    return number
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if not np.isfinite(value):
+        fail(f"{name}: expected a finite number, got {value!r}. {hint}")
+    return value
 
 
-def answer_choice(value: Any, choices: Iterable[str], name: str) -> str:
-    """The option a student chose, lower-cased and stripped of spaces, parentheses and a final dot."""
+def answer_key(value: float, digits: int = 3) -> str:
+    """A fingerprint of ``value`` rounded to ``digits`` significant digits.
+
+    A visible quiz test compares fingerprints, so it can tell a student "correct" or "not yet"
+    without printing the answer.
+    """
+    return hashlib.sha256(f"{float(value):.{digits - 1}e}".encode()).hexdigest()[:16]
+
+
+def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> float:
+    """Visible feedback for a numeric quiz: "correct" (printed) or "not yet" (a failure).
+
+    ``key`` is :func:`answer_key` of the right answer. The answer counts as correct when it agrees
+    with it to ``digits`` significant digits. Returns the answer as a float.
+    """
+    value = as_number(answer, name=name)
+    nudge = 10.0 ** -(digits + 1)
+    if any(answer_key(v, digits) == key for v in (value, value * (1 + nudge), value * (1 - nudge))):
+        print(f"{name} = {value:.{digits + 1}g}: correct.")
+        return value
+    fail(f"{name} = {value:.{digits + 1}g}: not yet right (compared to {digits} significant digits). "
+         "Work through the question again; the explanation of the usual wrong answers comes with the "
+         "grading.")
+
+
+# ----------------------------------------------------------------------------- multiple-choice answers
+def answer_choice(answer: Any, choices: str | list[str], *, name: str) -> str:
+    """The option a student chose, in any case, with spaces, parentheses, brackets or a final dot
+    (``"C"``, ``" c "``, ``"(c)"``, ``"c."``): returned lower-cased; anything else fails with a
+    message that lists the options."""
     options = [str(c).lower() for c in choices]
     listed = ", ".join(repr(c) for c in options)
-    if not isinstance(value, str):
-        fail(f"{name}: expected one of {listed} (a string), got {describe(value)}.")
-    text = re.sub(r"[\s()\[\].]", "", value).lower()
+    if not isinstance(answer, str):
+        fail(f"{name}: expected one of {listed} (a string), got {describe(answer)}.")
+    text = re.sub(r"[\s()\[\].]", "", answer).lower()
     if text not in options:
-        fail(f"{name}: expected one of {listed}, got {value!r}.")
+        fail(f"{name}: expected one of {listed}, got {answer!r}.")
     return text
-
-
-def _canonical(number: float) -> str:
-    return "0" if abs(number) < 5e-13 else f"{number:.{ANSWER_DIGITS}g}"
-
-
-def answer_key(number: float) -> str:
-    """A short fingerprint of a numeric answer (to ANSWER_DIGITS significant digits): a visible test
-    compares fingerprints, so that it can say "correct" without printing the answer."""
-    return hashlib.sha256(f"dlcourse-answer:{_canonical(float(number))}".encode()).hexdigest()[:16]
-
-
-def check_number_answer(value: Any, *, name: str, key: str | None = None, expected: float | None = None,
-                        mistakes: Mapping[str, float] | None = None, hint: str | None = None) -> None:
-    """Check a numeric quiz answer.
-
-    Give ``key`` (an :func:`answer_key`) in a visible test: it prints "correct" or fails with
-    "not yet", never showing the expected value. Give ``expected`` (with ``mistakes``, a map from
-    an explanation to the number that mistake gives, and a ``hint``) in a hidden test: a wrong
-    answer fails with the explanation of the mistake it matches.
-    """
-    if (key is None) == (expected is None):
-        raise ValueError("check_number_answer needs exactly one of key= and expected=")
-    number = answer_number(value, name)
-    given = _canonical(number)
-    if key is not None:
-        check_true(answer_key(number) == key,
-                   f"{name} = {given}: not yet right (answers are compared to {ANSWER_DIGITS} significant "
-                   "digits). Work it out again from the definitions above.")
-        print(f"{name} = {given}: correct.")
-        return
-    if given == _canonical(float(expected)):
-        return
-    for description, wrong in (mistakes or {}).items():
-        if given == _canonical(float(wrong)):
-            fail(f"{name} = {given} is not right: it is what {description} gives.")
-    fail(f"{name} = {given} is not right." + (f" {hint}" if hint else ""))
