@@ -229,7 +229,7 @@ adam_settings = {"lr": 0.3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}     # the
 
 CHAPTER = Chapter(
     name="ch04_optimizers",
-    title="SGD, Momentum, AdaGrad, RMSprop, Adam: what each does and does not guarantee",
+    title="SGD, Momentum, AdaGrad, RMSprop, Adam",
     topic="optimizers",
     points=24,
     exercises={

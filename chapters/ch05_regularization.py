@@ -161,7 +161,7 @@ answer_l1_lambda = 0.2
 
 CHAPTER = Chapter(
     name="ch05_regularization",
-    title="overfitting (過学習): L2, L1, dropout, early stopping",
+    title="過学習: L2, L1, dropout, early stopping",
     topic="regularization",
     points=18,
     exercises={
