@@ -490,16 +490,17 @@ def plot_lr_sweep(sweep, mark=0.01, fig=None):
     """Final test accuracy against the learning rate, one line per optimizer; the note's 0.01 marked."""
     from matplotlib.figure import Figure
 
-    fig = fig or Figure(figsize=(7, 3.8))
+    fig = fig or Figure(figsize=(8, 3.8))
     ax = fig.subplots()
     for i, name in enumerate(sweep["names"]):
-        ax.semilogx(sweep["lrs"], sweep["acc"][i], "o-", color=f"C{i}", label=name)
+        color = f"C{OPTIMIZERS.index(name)}" if name in OPTIMIZERS else f"C{i}"   # the colours of the other figures
+        ax.semilogx(sweep["lrs"], sweep["acc"][i], "o-", color=color, label=name)
     ax.axvline(mark, color="0.5", linestyle=":", linewidth=1)
     ax.text(mark, 1.02, f" the note's lr {mark:g}", fontsize=8, color="0.3")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("test accuracy after the run")
     ax.set_ylim(0, 1.08)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
