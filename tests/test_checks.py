@@ -172,16 +172,17 @@ def test_check_number_answer_says_not_yet_without_the_answer(capsys):
 
 
 # ----------------------------------------------------------------------------- multiple-choice answers
-from dlcourse.checks import answer_choice  # noqa: E402
+from dlcourse.checks import parse_choice, parse_choices  # noqa: E402
 
 
-@pytest.mark.parametrize("given", ["c", "C", " c ", "(c)", "c.", "[C]"])
-def test_answer_choice_is_case_and_punctuation_insensitive(given):
-    assert answer_choice(given, "abcd", name="q") == "c"
-
-
-def test_answer_choice_names_the_options():
-    with pytest.raises(AssertionError, match="'a', 'b'"):
-        answer_choice("e", "ab", name="q")
-    with pytest.raises(AssertionError, match="a string"):
-        answer_choice(3, "ab", name="q")
+def test_parse_choice_and_choices_are_case_and_space_insensitive():
+    for v in ["b", " B ", "(b)", "b."]:
+        assert parse_choice(v, "q", "abcd") == "b"
+    for v in [{"a", "C"}, ["a", " c "], ("A", "c"), "a, c", "AC", frozenset("ac")]:
+        assert parse_choices(v, "q", "abcdef") == {"a", "c"}
+    for bad in ["e", "ab", 1, None, ""]:
+        with pytest.raises(AssertionError, match="q: expected one of the letters"):
+            parse_choice(bad, "q", "abcd")
+    for bad in [set(), "xyz", {"a", 3}, 5]:
+        with pytest.raises(AssertionError, match="q: expected"):
+            parse_choices(bad, "q", "abcdef")

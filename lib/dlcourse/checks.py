@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 __all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
-           "answer_key", "check_number_answer", "answer_choice"]
+           "answer_key", "check_number_answer", "parse_choice", "parse_choices"]
 
 
 def fail(message: str) -> None:
@@ -319,15 +319,30 @@ def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) ->
 
 
 # ----------------------------------------------------------------------------- multiple-choice answers
-def answer_choice(answer: Any, choices: str | list[str], *, name: str) -> str:
-    """The option a student chose, in any case, with spaces, parentheses, brackets or a final dot
-    (``"C"``, ``" c "``, ``"(c)"``, ``"c."``): returned lower-cased; anything else fails with a
-    message that lists the options."""
-    options = [str(c).lower() for c in choices]
-    listed = ", ".join(repr(c) for c in options)
-    if not isinstance(answer, str):
-        fail(f"{name}: expected one of {listed} (a string), got {describe(answer)}.")
-    text = re.sub(r"[\s()\[\].]", "", answer).lower()
-    if text not in options:
-        fail(f"{name}: expected one of {listed}, got {answer!r}.")
+def parse_choice(value: Any, name: str, letters: str) -> str:
+    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; "(b)" and "b." too."""
+    text = value.strip().strip("()[].").strip().lower() if isinstance(value, str) else None
+    if text is None or len(text) != 1 or text not in letters:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected one of the letters {options}, got {value!r}.")
     return text
+
+
+def parse_choices(value: Any, name: str, letters: str) -> set[str]:
+    """A set of letters among ``letters``: a set, list or tuple of letters, or a string such as "a, c"."""
+    if isinstance(value, str):
+        items = [c for c in value.lower() if c.isalpha()]
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        items = []
+        for v in value:
+            if not isinstance(v, str):
+                fail(f"{name}: expected letters, got {v!r} among {value!r}. Write e.g. `{name} = {{\"a\", \"c\"}}`.")
+            items.append(v.strip().strip("()[].").strip().lower())
+    else:
+        fail(f"{name}: expected a set of letters such as {{\"a\", \"c\"}}, got {describe(value)}.")
+    chosen = set(items)
+    wrong = sorted(c for c in chosen if len(c) != 1 or c not in letters)
+    if wrong or not chosen:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected a non-empty set of letters among {options}, got {value!r}.")
+    return chosen
