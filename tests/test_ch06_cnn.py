@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from chapterkit import ChapterGradingTests
+from conftest import REPO
 
 
 class TestGrading(ChapterGradingTests):
@@ -92,7 +93,7 @@ def test_figures_draw():
 
     rng = np.random.default_rng(0)
     img = rng.random((12, 12))
-    figs = [pc.plot_edge_filters(img), pc.plot_pooling(), pc.plot_im2col(), pc.plot_ilsvrc(),
+    figs = [pc.plot_edge_filters(img), pc.plot_pooling(), pc.plot_im2col(), pc.plot_ilsvrc(), pc.plot_channels(),
             pc.plot_filters(rng.standard_normal((6, 1, 5, 5))),
             pc.plot_feature_maps(img, rng.standard_normal((3, 1, 3, 3)), np.zeros(3))]
     for fig in figs:
@@ -101,3 +102,37 @@ def test_figures_draw():
     # the pooling figure shows the max-pooled values of its default grid
     texts = {t.get_text() for t in figs[1].axes[1].texts}
     assert texts == {"6", "2", "3", "9"}
+
+
+def test_ilsvrc_figure_and_lecture_table_print_the_same_numbers():
+    """The figure's labels are the published errors of the table, and the lecture's table prints them too."""
+    import json
+
+    from dlcourse.plots import convolution as pc
+
+    fig = pc.plot_ilsvrc()
+    labels = " ".join(t.get_text() for t in fig.axes[0].texts)
+    lecture = "".join("".join(c["source"]) for c in json.loads(
+        (REPO / "notebooks" / "ch06_cnn.ipynb").read_text(encoding="utf-8"))["cells"])
+    rows = [line for line in lecture.splitlines() if line.startswith("| 20")]
+    assert len(rows) == len(pc.ILSVRC_RESULTS)
+    for r, line in zip(pc.ILSVRC_RESULTS, rows):
+        shown = pc.percent(r["error"])
+        assert shown in labels, (shown, labels)
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0] == str(r["year"]) and cells[1] == str(r["rank"]) and cells[3] == shown, (r, line)
+        assert cells[4] == ("—" if r["note"] is None else f"{r['note']:g}"), (r, line)
+    assert "15.3%" in labels and "6.7%" in labels and "16.0%" not in labels and "7.0%" not in labels
+
+
+def test_channel_figure_shows_what_per_channel_weights_see():
+    from dlcourse.layers import conv2d_forward
+    from dlcourse.plots import convolution as pc
+
+    img = pc.colour_edge_image()
+    assert np.allclose(img.mean(axis=0), img.mean())          # the grey image has no edge
+    maps, _ = conv2d_forward(img[None], pc.CHANNEL_FILTERS, np.zeros(2), stride=1, pad=0)
+    assert np.allclose(maps[0, 0], 0)                          # equal slices see only the grey image
+    assert np.abs(maps[0, 1]).max() == 3 and np.count_nonzero(maps[0, 1]) == 2 * maps.shape[2]
+    fig = pc.plot_channels()
+    fig.canvas.draw()
