@@ -395,7 +395,7 @@ CHAPTER = Chapter(
                                          {"test_quiz_conv_output_size": "ignores the padding"}),
         "quiz_shape_other": Mistake({"quiz_conv_output_size": "answer_shape = (64, 17, 13)\n"},
                                     {"test_quiz_conv_output_size"},
-                                    {"test_quiz_conv_output_size": "is not right yet"}),
+                                    {"test_quiz_conv_output_size": "not yet right"}),
         "quiz_pad_total": Mistake({"quiz_same_padding": "answer_pad = 4\n"}, {"test_quiz_same_padding"},
                                   {"test_quiz_same_padding": "on EACH side"}),
         "quiz_pad_filter": Mistake({"quiz_same_padding": "answer_pad = '5'\n"}, {"test_quiz_same_padding"},

@@ -453,7 +453,7 @@ CHAPTER = Chapter(
                   "check_layer_sizes": ALT_B_CHECK_LAYER_SIZES, "find_divergence": ALT_B_FIND_DIVERGENCE,
                   "diagnose_history": ALT_B_DIAGNOSE_HISTORY,
                   "quiz_invalid_subtract": 'answer_a = "b)"\n',
-                  "quiz_sigmoid_logits": 'answer_tanh_floor = "0.80"\n'},
+                  "quiz_sigmoid_logits": 'answer_tanh_floor = " 0.7966 "\n'},
         "alt_quiz_more_forms": {"quiz_invalid_subtract": 'answer_a = "B."\n',
                                 "quiz_sigmoid_logits": "answer_tanh_floor = np.float32(0.7966)\n"},
     },
@@ -559,6 +559,6 @@ CHAPTER = Chapter(
                                         {"test_quiz_sigmoid_logits"},
                                         {"test_quiz_sigmoid_logits": "-log of it"}),
         "quiz_other_number": _m("quiz_sigmoid_logits", "answer_tanh_floor = 0.9\n", {"test_quiz_sigmoid_logits"},
-                                {"test_quiz_sigmoid_logits": "is not right yet"}),
+                                {"test_quiz_sigmoid_logits": "not yet right"}),
     },
 )

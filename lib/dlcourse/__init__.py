@@ -11,7 +11,6 @@ Modules (see DESIGN.md for the public API):
 - ``cnn``         output sizes, ``im2col`` / ``col2im``
 - ``data``        the MNIST loader (local folder, cache, verified downloads)
 - ``train``       a training loop with history, progress bar and NaN detection
-- ``quiz``        quiz answers in any reasonable form, and keys for visible correct / not-yet feedback
 - ``plots``, ``widgets``  figures and ipywidgets explorers of the lecture notebooks
 """
 
