@@ -136,3 +136,11 @@ def test_channel_figure_shows_what_per_channel_weights_see():
     assert np.abs(maps[0, 1]).max() == 3 and np.count_nonzero(maps[0, 1]) == 2 * maps.shape[2]
     fig = pc.plot_channels()
     fig.canvas.draw()
+
+
+def test_lecture_sends_students_to_their_release_copy():
+    import json
+
+    text = "".join("".join(c["source"]) for c in json.loads(
+        (REPO / "notebooks" / "ch06_cnn.ipynb").read_text(encoding="utf-8"))["cells"])
+    assert "source/ch06" not in text and "release/ch06_cnn/ch06_cnn.ipynb" in text

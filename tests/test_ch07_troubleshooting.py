@@ -165,3 +165,56 @@ def test_learning_rate_explorer_follows_the_slider(sweep):
     assert [e.verdict(k) for k in range(4)][0] == "no progress" and e.verdict(3) == "diverged"
     for attr, value in LearningRateExplorer.bench_cases():
         getattr(e, attr).value = value
+
+
+# ============================================================================ the lecture's claims
+
+
+def test_lecture_sends_students_to_their_release_copy():
+    import json
+
+    from conftest import REPO
+
+    text = "".join("".join(c["source"]) for c in json.loads(
+        (REPO / "notebooks" / "ch07_troubleshooting.ipynb").read_text(encoding="utf-8"))["cells"])
+    assert "source/ch07" not in text and "release/ch07_troubleshooting/ch07_troubleshooting.ipynb" in text
+
+
+@pytest.mark.mnist
+def test_the_learning_rate_numbers_the_lecture_quotes():
+    """Section 5 quotes the explorer's default sweep: 0.01 reaches only ~1.65, 0.1-0.3 reach 0.46-0.28, 1 is
+    worse again, 3-10 leave a dead network at log 10, ~30 ends above the start, 1e7 is nan within 4 iterations."""
+    from dlcourse.widgets.learning_rate import _default_data, lr_sweep
+
+    try:
+        x, t = _default_data()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"MNIST not available: {exc}")
+    lrs = [0.01, 10 ** -1.0, 10 ** -0.5, 1.0, 10 ** 0.5, 10.0, 10 ** 1.5, 1e7]
+    s = lr_sweep(x, t, lrs, iters=100, batch_size=64, hidden_size=32, seed=0)
+    end, start = dict(zip(lrs, s["end_loss"])), s["start_loss"]
+    assert abs(start - 2.40) < 0.01 and abs(end[0.01] - 1.65) < 0.05, (start, end)
+    assert abs(end[0.1] - 0.46) < 0.03 and abs(end[10 ** -0.5] - 0.28) < 0.03, end
+    assert end[1.0] > end[10 ** -0.5] + 0.5, end
+    for lr in (10 ** 0.5, 10.0):
+        assert abs(end[lr] - np.log(10)) < 0.1, end
+    assert end[10 ** 1.5] > start and s["diverged_at"][-1] in (1, 2, 3, 4) and np.all(s["diverged_at"][:-1] == 0)
+
+
+@pytest.mark.mnist
+def test_overfitting_run_the_lecture_describes():
+    """Section 11: 300 images, 1500 iterations: train accuracy 1, validation accuracy stalls, validation loss rises."""
+    from dlcourse.data import load_mnist_subset
+    from dlcourse.functions import softmax_cross_entropy
+    from dlcourse.plots.troubleshooting import run_lab
+
+    try:
+        (x, t), _ = load_mnist_subset(5000, 1000, rng=np.random.default_rng(0))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"MNIST not available: {exc}")
+    runs = {iters: run_lab(x[:300], t[:300], x[4000:], t[4000:], hidden_size=100, iters=iters, batch_size=100,
+                           eval_every=15, rng=np.random.default_rng(0)) for iters in (300, 1500)}
+    loss = {k: float(softmax_cross_entropy(r["net"].predict(x[4000:]), t[4000:])) for k, r in runs.items()}
+    h = runs[1500]["history"]
+    assert h.train_acc[-1] == 1.0 and h.train_acc[-1] - h.test_acc[-1] > 0.1
+    assert loss[1500] > loss[300] + 0.03, loss
