@@ -305,17 +305,18 @@ def answer_key(value: float | tuple, digits: int = 3) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> float:
+def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> None:
     """Visible feedback for a numeric quiz: "correct" (printed) or "not yet" (a failure).
 
     ``key`` is :func:`answer_key` of the right answer. The answer counts as correct when it agrees
-    with it to ``digits`` significant digits. Returns the answer as a float.
+    with it to ``digits`` significant digits. Returns None on purpose: a number left as the last value
+    of an nbgrader test cell would be taken as partial credit.
     """
     value = as_number(answer, name=name)
     nudge = 10.0 ** -(digits + 1)
     if any(answer_key(v, digits) == key for v in (value, value * (1 + nudge), value * (1 - nudge))):
         print(f"{name} = {value:.{digits + 1}g}: correct.")
-        return value
+        return
     fail(f"{name} = {value:.{digits + 1}g}: not yet right (compared to {digits} significant digits). "
          "Work through the question again; the explanation of the usual wrong answers comes with the "
          "grading.")
