@@ -345,17 +345,17 @@ def as_numbers(answer: Any, count: int, *, name: str) -> tuple[float, ...]:
     return tuple(as_number(item, name=name) for item in items)
 
 
-def check_numbers_answer(answer: Any, key: str, count: int, *, name: str, digits: int = 3) -> tuple[float, ...]:
+def check_numbers_answer(answer: Any, key: str, count: int, *, name: str, digits: int = 3) -> None:
     """Visible feedback for a quiz answered by ``count`` numbers (a shape, a pair): "correct" or "not yet".
 
     ``key`` is :func:`answer_key` of the right tuple; every number is compared to ``digits`` significant
-    digits. Returns the answer as a tuple of floats.
+    digits. Returns None, like :func:`check_number_answer`.
     """
     values = as_numbers(answer, count, name=name)
     shown = "(" + ", ".join(f"{v:.{digits + 1}g}" for v in values) + ")"
     if answer_key(values, digits) == key:
         print(f"{name} = {shown}: correct.")
-        return values
+        return
     fail(f"{name} = {shown}: not yet right (each number compared to {digits} significant digits). Work through "
          "the question again; the explanation of the usual wrong answers comes with the grading.")
 
