@@ -198,17 +198,18 @@ def test_several_numbers_not_yet_and_wrong_counts():
         as_numbers((16, None), 2, name="answer_floor")
 
 
-@pytest.mark.parametrize("answer", ["b", "B", " b ", "(b)", "b)", "b.", "(B)", "option b", "[b]"])
-def test_letters_in_any_reasonable_form(answer):
-    from dlcourse.checks import as_letter
-
-    assert as_letter(answer, "abcd", name="answer_a") == "b"
+# ----------------------------------------------------------------------------- multiple-choice answers
+from dlcourse.checks import parse_choice, parse_choices  # noqa: E402
 
 
-@pytest.mark.parametrize("answer, fragment", [("e", "expected one of the letters"), ("bc", "expected one of"),
-                                              (2, "as a string"), (None, "as a string")])
-def test_letters_that_are_not_options_say_what_to_write(answer, fragment):
-    from dlcourse.checks import as_letter
-
-    with pytest.raises(AssertionError, match=fragment):
-        as_letter(answer, "abcd", name="answer_a")
+def test_parse_choice_and_choices_are_case_and_space_insensitive():
+    for v in ["b", " B ", "(b)", "b."]:
+        assert parse_choice(v, "q", "abcd") == "b"
+    for v in [{"a", "C"}, ["a", " c "], ("A", "c"), "a, c", "AC", frozenset("ac")]:
+        assert parse_choices(v, "q", "abcdef") == {"a", "c"}
+    for bad in ["e", "ab", 1, None, ""]:
+        with pytest.raises(AssertionError, match="q: expected one of the letters"):
+            parse_choice(bad, "q", "abcd")
+    for bad in [set(), "xyz", {"a", 3}, 5]:
+        with pytest.raises(AssertionError, match="q: expected"):
+            parse_choices(bad, "q", "abcdef")

@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 __all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
-           "answer_key", "check_number_answer", "as_numbers", "check_numbers_answer", "as_letter"]
+           "answer_key", "check_number_answer", "as_numbers", "check_numbers_answer", "parse_choice", "parse_choices"]
 
 
 def fail(message: str) -> None:
@@ -360,14 +360,31 @@ def check_numbers_answer(answer: Any, key: str, count: int, *, name: str, digits
          "the question again; the explanation of the usual wrong answers comes with the grading.")
 
 
-def as_letter(answer: Any, options: str, *, name: str) -> str:
-    """The option letter of a multiple-choice answer: ``"b"``, ``" B "``, ``"(b)"``, ``"b)"`` and ``"b."`` all give "b"."""
-    allowed = ", ".join(repr(o) for o in options)
-    if not isinstance(answer, str):
-        fail(f"{name}: expected one of the letters {allowed} as a string, got {describe(answer)}. "
-             f"Write e.g. `{name} = \"{options[0]}\"`.")
-    text = answer.strip().lower()
-    text = re.sub(r"^(option|answer)\s*", "", text).strip().strip("()[]").rstrip(").:").strip()
-    if len(text) != 1 or text not in options.lower():
-        fail(f"{name}: expected one of the letters {allowed}, got {answer!r}.")
+# ----------------------------------------------------------------------------- multiple-choice answers
+def parse_choice(value: Any, name: str, letters: str) -> str:
+    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; "(b)" and "b." too."""
+    text = value.strip().strip("()[].").strip().lower() if isinstance(value, str) else None
+    if text is None or len(text) != 1 or text not in letters:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected one of the letters {options}, got {value!r}.")
     return text
+
+
+def parse_choices(value: Any, name: str, letters: str) -> set[str]:
+    """A set of letters among ``letters``: a set, list or tuple of letters, or a string such as "a, c"."""
+    if isinstance(value, str):
+        items = [c for c in value.lower() if c.isalpha()]
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        items = []
+        for v in value:
+            if not isinstance(v, str):
+                fail(f"{name}: expected letters, got {v!r} among {value!r}. Write e.g. `{name} = {{\"a\", \"c\"}}`.")
+            items.append(v.strip().strip("()[].").strip().lower())
+    else:
+        fail(f"{name}: expected a set of letters such as {{\"a\", \"c\"}}, got {describe(value)}.")
+    chosen = set(items)
+    wrong = sorted(c for c in chosen if len(c) != 1 or c not in letters)
+    if wrong or not chosen:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected a non-empty set of letters among {options}, got {value!r}.")
+    return chosen
