@@ -471,8 +471,8 @@ def test_dout_shape_mismatch_message():
 def test_conv_and_batchnorm_agree_with_torch():
     torch = pytest.importorskip("torch")
     r = rng(28)
-    x, W, b = r.standard_normal((2, 3, 6, 6)), r.standard_normal((4, 3, 3, 3)), r.standard_normal(4)
-    out, _ = L.conv2d_forward(x, W, b, 2, 1)
+    x, W, b = r.standard_normal((2, 3, 7, 7)), r.standard_normal((4, 3, 3, 3)), r.standard_normal(4)
+    out, _ = L.conv2d_forward(x, W, b, 2, 1)           # (7 + 2*1 - 3) / 2 + 1 = 4: the filter tiles
     ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(W), torch.tensor(b), stride=2, padding=1)
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-10, atol=1e-10)
     out, _ = L.batchnorm_forward(x, np.ones(3), np.zeros(3))
