@@ -61,7 +61,7 @@ def test_softmax_cross_entropy_backward_gradcheck(targets):
         t = np.eye(4)[t]
     x = rng(5).standard_normal((3, 4))
     errors = check_layer_backward(lambda x: L.softmax_cross_entropy_forward(x, t),
-                                  lambda dout, cache: L.softmax_cross_entropy_backward(cache, dout),
+                                  L.softmax_cross_entropy_backward,
                                   {"x": x}, rng(6))
     assert_backward_ok(errors, f"softmax-cross-entropy ({targets})")
 
@@ -70,8 +70,10 @@ def test_softmax_cross_entropy_backward_formula():
     x = np.array([[0.0, np.log(3.0)], [1.0, 1.0]])
     _, cache = L.softmax_cross_entropy_forward(x, np.array([1, 0]))
     expected = (np.array([[0.25, 0.75], [0.5, 0.5]]) - np.array([[0, 1], [1, 0]])) / 2
-    np.testing.assert_allclose(L.softmax_cross_entropy_backward(cache), expected, rtol=1e-14,
+    np.testing.assert_allclose(L.softmax_cross_entropy_backward(1.0, cache), expected, rtol=1e-14,
                                err_msg="dlogits = (softmax - one_hot) / N")
+    with pytest.raises(TypeError, match=r"\(dout, cache\)"):
+        L.softmax_cross_entropy_backward(cache, 1.0)      # the order of every other *_backward
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (3, 2, 3, 2)], ids=["2d", "4d-per-channel"])
@@ -289,9 +291,9 @@ def test_classes_agree_with_functions():
     swl = L.SoftmaxWithLoss()
     loss, cache = L.softmax_cross_entropy_forward(out := h[:, :3], t)
     assert swl.forward(out, t) == loss
-    np.testing.assert_array_equal(swl.backward(), L.softmax_cross_entropy_backward(cache))
+    np.testing.assert_array_equal(swl.backward(), L.softmax_cross_entropy_backward(1.0, cache))
     assert swl.forward(out, np.eye(3)[t]) == pytest.approx(loss, rel=1e-15)
-    np.testing.assert_allclose(swl.backward(2.0), 2.0 * L.softmax_cross_entropy_backward(cache))
+    np.testing.assert_allclose(swl.backward(2.0), 2.0 * L.softmax_cross_entropy_backward(1.0, cache))
 
 
 def test_dropout_class_draws_from_its_own_rng():
@@ -408,7 +410,7 @@ def test_float32_in_float32_out_everywhere_and_inputs_untouched():
                 assert g.dtype == np.float32, f"{name}_backward: float32 gradients expected, got {g.dtype}"
         loss, cache = L.softmax_cross_entropy_forward(arrays[0], np.array([0, 1, 2, 3]))
         assert loss.dtype == np.float32
-        assert L.softmax_cross_entropy_backward(cache).dtype == np.float32
+        assert L.softmax_cross_entropy_backward(1.0, cache).dtype == np.float32
         bn = L.BatchNorm(arrays[6].copy(), arrays[7].copy())
         bn.forward(arrays[0])
         assert bn.forward(arrays[0], train=False).dtype == np.float32

@@ -302,4 +302,4 @@ class SoftmaxWithLoss(Layer):
         return self.loss
 
     def backward(self, dout=1.0):
-        return softmax_cross_entropy_backward(self._cache(), dout)
+        return softmax_cross_entropy_backward(dout, self._cache())

@@ -168,18 +168,24 @@ def softmax_cross_entropy_forward(logits, t):
     return loss, SoftmaxCrossEntropyCache(y.reshape(shape), t_rows.reshape(shape), n)
 
 
-def softmax_cross_entropy_backward(cache, dout=1.0):
+def softmax_cross_entropy_backward(dout, cache):
     """Gradient of the mean softmax-cross-entropy loss with respect to the logits.
 
-    cache from :func:`softmax_cross_entropy_forward`; dout: the scalar upstream gradient of
-    the loss (1 when the loss is the final output)  ->  dlogits: shape of the logits,
+    dout: the scalar upstream gradient of the loss (1.0 when the loss is the final output);
+    cache from :func:`softmax_cross_entropy_forward`  ->  dlogits: shape of the logits,
     ``dlogits = dout * (y - t_onehot) / N`` with y = softmax(logits).
     """
+    if isinstance(dout, SoftmaxCrossEntropyCache) or not isinstance(cache, SoftmaxCrossEntropyCache):
+        raise TypeError(
+            "softmax_cross_entropy_backward(dout, cache): pass the upstream gradient first and the "
+            "cache of softmax_cross_entropy_forward second, as for every *_backward (dout = 1.0 "
+            "when the loss is the final output)."
+        )
     y, t_rows, n = cache
     dout = np.asarray(dout)
     if dout.size != 1:
         raise ValueError(
             f"softmax_cross_entropy_backward: the loss is a scalar, so dout must be a scalar; "
-            f"got shape {dout.shape}."
+            f"got shape {dout.shape}. (The order is (dout, cache), as for every *_backward.)"
         )
     return (y - t_rows) * (y.dtype.type(dout.item()) / y.dtype.type(n))

@@ -116,7 +116,7 @@ class LabNet:
         n, c = z.shape
         if self.head == "softmax":
             loss, cache = softmax_cross_entropy_forward(z, t)
-            return loss, softmax_cross_entropy_backward(cache)
+            return loss, softmax_cross_entropy_backward(1.0, cache)
         oh = _one_hot(t, c, z.dtype)
         if self.head == "batched_softmax":
             y = batched_softmax(z)
@@ -125,7 +125,7 @@ class LabNet:
         if self.head == "sigmoid_logits":
             s = sigmoid(z)
             loss, cache = softmax_cross_entropy_forward(s, t)
-            ds = softmax_cross_entropy_backward(cache)
+            ds = softmax_cross_entropy_backward(1.0, cache)
             return loss, ds * s * (1 - s)
         y = softmax(z)  # squared_error
         loss = 0.5 * np.sum((y - oh) ** 2) / n
