@@ -33,6 +33,10 @@ Formulas (``w`` weight, ``g = dL/dw``):
 
 The in-place kernels below (``_*_inplace``) work on preallocated arrays with
 ``out=`` arguments so that a training step allocates (almost) nothing.
+
+``lr`` is a positive number, or an array of positive numbers that broadcasts against every
+parameter: one learning rate per member of a stack of networks (shape ``(K, 1, 1)`` for the
+parameters of ``MultiLayerNet(weight_init=[...K initialisations...])``).
 """
 
 from __future__ import annotations
@@ -76,7 +80,12 @@ def _check_real(value, name: str, *, low=None, high=None, low_open=False, high_o
     return value
 
 
-def _check_lr(lr) -> float:
+def _check_lr(lr):
+    """A positive learning rate, or an array of them (one per member of a stacked network)."""
+    if isinstance(lr, np.ndarray) and lr.ndim > 0:
+        if lr.dtype.kind not in "fiu" or lr.size == 0 or not np.all(np.isfinite(lr)) or np.any(lr <= 0):
+            raise ValueError(f"lr (learning rate) as an array must hold positive finite numbers, got {lr!r}.")
+        return lr.astype(np.float64)
     return _check_real(lr, "lr (learning rate)", low=0.0, low_open=True)
 
 

@@ -75,12 +75,13 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     return out, ConvCache(x.shape, col, W.copy(), int(stride), int(pad))
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, *, need_dx=True):
     """Gradients of the convolution.
 
     dout: (N, FN, OH, OW) -> dx: (N, C, H, W), dW: (FN, C, FH, FW), db: (FN,).
     With ``d = dout`` as rows (N*OH*OW, FN): ``dW = (col.T @ d).T``, ``db = sum d``,
-    ``dx = col2im(d @ W_rows)`` (overlapping patches add up).
+    ``dx = col2im(d @ W_rows)`` (overlapping patches add up). ``need_dx=False`` returns
+    ``None`` for dx (the first layer of a network: no col2im).
     """
     x_shape, col, W, stride, pad = cache
     n, c, h, w = x_shape
@@ -91,6 +92,8 @@ def conv2d_backward(dout, cache):
     d = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
     db = d.sum(axis=0)
     dW = (d.T @ col).reshape(W.shape)
+    if not need_dx:
+        return None, dW, db
     dcol = d @ W.reshape(fn, -1)
     dx = col2im(dcol, x_shape, fh, fw, stride, pad)
     return dx, dW, db
