@@ -89,6 +89,18 @@ def _check_labels(t: np.ndarray, n: int, num_classes: int, where: str) -> np.nda
     return t
 
 
+def require_float_array(value, name: str, where: str, why: str) -> np.ndarray:
+    """``value`` itself if it is a floating ndarray (one that will be used or changed IN PLACE,
+    so no converted copy would do); a TypeError saying ``why`` otherwise."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: {name} must be a floating NumPy array ({why}); got {type(value).__name__}"
+            f"{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}. "
+            f"Use {name} = np.asarray({name}, dtype=np.float64)."
+        )
+    return value
+
+
 def targets_as_rows(y: np.ndarray, t, where: str):
     """Bring predictions ``y`` and targets ``t`` into batch form.
 

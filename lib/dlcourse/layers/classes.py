@@ -25,31 +25,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..functions import require_float_array
 from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
-from .core import (
-    affine_backward,
-    affine_forward,
-    relu_backward,
-    relu_forward,
-    sigmoid_backward,
-    sigmoid_forward,
-    softmax_cross_entropy_backward,
-    softmax_cross_entropy_forward,
-)
+from .core import (affine_backward, affine_forward, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
+                   softmax_cross_entropy_backward, softmax_cross_entropy_forward)
 from .dropout import check_rng, dropout_backward, dropout_forward
 
 __all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "BatchNorm", "Dropout", "SoftmaxWithLoss"]
 
 
 def _param(value, name: str, owner: str) -> np.ndarray:
-    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(
-            f"{owner}: {name} must be a floating NumPy array (the layer keeps a reference to it "
-            f"so that optimizers can update it in place); got {type(value).__name__}"
-            f"{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}. "
-            f"Use np.asarray({name}, dtype=np.float64)."
-        )
-    return value
+    why = "the layer keeps a reference to it so that optimizers can update it in place"
+    return require_float_array(value, name, owner, why)
 
 
 class Layer:

@@ -148,10 +148,9 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """``dx = dout * (x > 0)``: the gradient passes only where the input was positive."""
-    mask = cache
-    dout = check_dout(dout, mask.shape, "relu_backward")
-    return dout * mask
+    """``dx = dout * (x > 0)``: the gradient passes only where the input was positive (the cache
+    is that mask)."""
+    return check_dout(dout, cache.shape, "relu_backward") * cache
 
 
 def sigmoid_forward(x):
@@ -161,10 +160,8 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """``dx = dout * out * (1 - out)`` with out the forward output."""
-    out = cache
-    dout = check_dout(dout, out.shape, "sigmoid_backward")
-    return dout * out * (1 - out)
+    """``dx = dout * out * (1 - out)`` with out the forward output (the cache)."""
+    return check_dout(dout, cache.shape, "sigmoid_backward") * cache * (1 - cache)
 
 
 def tanh_forward(x):
@@ -174,10 +171,8 @@ def tanh_forward(x):
 
 
 def tanh_backward(dout, cache):
-    """``dx = dout * (1 - out**2)`` with out the forward output."""
-    out = cache
-    dout = check_dout(dout, out.shape, "tanh_backward")
-    return dout * (1 - out * out)
+    """``dx = dout * (1 - out**2)`` with out the forward output (the cache)."""
+    return check_dout(dout, cache.shape, "tanh_backward") * (1 - cache * cache)
 
 
 def activation_layer(name):

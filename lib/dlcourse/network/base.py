@@ -69,6 +69,15 @@ class NetBase:
     stack = None  # K for a stack of K networks
 
     # -- inputs and targets ------------------------------------------------------------
+    def _in_dtype(self, x):
+        """x as an array of the network's dtype (numbers only)."""
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+                raise ValueError(f"{type(self).__name__}: x must be numeric, got dtype {x.dtype}.")
+            x = x.astype(self.dtype)
+        return x
+
     def _targets(self, t, n: int):
         """Labels (n,) or one-hot (n, C); returns t unchanged (the loss checks values)."""
         t = np.asarray(t)

@@ -101,11 +101,7 @@ class SimpleConvNet(NetBase):
         self._caches = None
 
     def _input(self, x):
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-                raise ValueError(f"SimpleConvNet: x must be numeric, got dtype {x.dtype}.")
-            x = x.astype(self.dtype)
+        x = self._in_dtype(x)
         c, h, w = self.input_dim
         if x.ndim == 2 and x.shape[1] == c * h * w:
             x = x.reshape(-1, c, h, w)  # flattened MNIST rows

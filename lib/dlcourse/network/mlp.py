@@ -137,11 +137,7 @@ class MultiLayerNet(NetBase):
 
     # -- helpers -----------------------------------------------------------------------
     def _input(self, x):
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-                raise ValueError(f"MultiLayerNet: x must be numeric, got dtype {x.dtype}.")
-            x = x.astype(self.dtype)
+        x = self._in_dtype(x)
         if x.ndim != 2:
             if x.ndim >= 2 and int(np.prod(x.shape[1:])) == self.input_size:
                 x = x.reshape(x.shape[0], -1)
