@@ -188,7 +188,7 @@ def activation_layer(name):
 
 class SoftmaxCrossEntropyCache(NamedTuple):
     y: np.ndarray  # softmax probabilities, shape of the logits
-    t_onehot: np.ndarray  # targets as rows in the logits' dtype: (N, C) (shared by a stack)
+    t: np.ndarray  # targets: labels (N,) or rows (N, C) in the logits' dtype (shared by a stack)
     n: int  # batch size used for the mean (1 for a single sample)
 
 
@@ -197,31 +197,29 @@ def softmax_cross_entropy_forward(logits, t):
 
     logits: (N, C) or (C,); t: (N,) integer labels or (N, C) one-hot (soft targets whose
     rows sum to 1 also work)  ->  loss (scalar of the logits' dtype), cache.
-    ``loss = -(1/N) * sum_n sum_k t_nk * log_softmax(logits)_nk``.
+    ``loss = -(1/N) * sum_n sum_k t_nk * log_softmax(logits)_nk``, computed as
+    ``mean_n (log sum_k exp z_nk - sum_k t_nk z_nk)`` with ``z = logits - max_k logits``.
     A stack: logits (K, N, C) with targets shared by the members -> loss (K,), one per member.
     """
     logits = as_float_array(logits, "logits")
     stacked = logits.ndim == 3
     first = logits[0] if stacked else logits
     x2, t2, is_labels = targets_as_rows(first, t, "softmax_cross_entropy_forward")
-    z = logits.reshape(-1, *x2.shape) if stacked else x2
     n = x2.shape[0]
-    z = z - z.max(axis=-1, keepdims=True)
+    z = (logits if stacked else x2) - (logits if stacked else x2).max(axis=-1, keepdims=True)
     with np.errstate(under="ignore"):
         e = np.exp(z)
     total = e.sum(axis=-1, keepdims=True)
-    logp = z - np.log(total)
-    e /= total  # the softmax
     if is_labels:
-        picked = logp[..., np.arange(n), t2]
-        t_rows = np.zeros_like(x2)
-        t_rows[np.arange(n), t2] = 1
-    else:
-        t_rows = t2.copy()
-        picked = (t_rows * logp).sum(axis=-1)
-    loss = -picked.sum(axis=-1) / x2.dtype.type(n)
+        target_scores = z[..., np.arange(n), t2].sum(axis=-1)
+        log_norm = np.log(total).sum(axis=(-2, -1))
+    else:  # sum_k t_nk (log total_n - z_nk); rows of t normally sum to 1
+        target_scores = (t2 * z).sum(axis=(-2, -1))
+        log_norm = (np.log(total) * t2).sum(axis=(-2, -1))
+    loss = (log_norm - target_scores) / x2.dtype.type(n)
     loss = loss.astype(x2.dtype, copy=False) if stacked else x2.dtype.type(loss)
-    return loss, SoftmaxCrossEntropyCache(e.reshape(logits.shape), t_rows, n)
+    e /= total  # the softmax
+    return loss, SoftmaxCrossEntropyCache(e.reshape(logits.shape), t2 if is_labels else t2.copy(), n)
 
 
 def softmax_cross_entropy_backward(dout, cache):
@@ -238,7 +236,7 @@ def softmax_cross_entropy_backward(dout, cache):
             "cache of softmax_cross_entropy_forward second, as for every *_backward (dout = 1.0 "
             "when the loss is the final output)."
         )
-    y, t_rows, n = cache
+    y, t, n = cache
     dtype = y.dtype.type
     dout = np.asarray(dout)
     if y.ndim == 3 and dout.shape == (y.shape[0],):
@@ -251,6 +249,9 @@ def softmax_cross_entropy_backward(dout, cache):
             f"softmax_cross_entropy_backward: the loss is a scalar, so dout must be a scalar"
             f"{members}; got shape {dout.shape}."
         )
-    d = y - (t_rows if y.ndim == 3 else t_rows.reshape(y.shape))
-    d *= scale
-    return d
+    d = y * scale if y.ndim != 1 else (y * scale).reshape(1, -1)
+    if t.ndim == 1:  # labels: subtract the one-hot rows
+        d[..., np.arange(n), t] -= scale if np.ndim(scale) == 0 else scale[..., 0]
+    else:
+        d -= t * scale
+    return d.reshape(y.shape)
