@@ -315,8 +315,10 @@ GRID_KW = dict(hidden=(12, 12, 12), iters=40, batch_size=20, eval_every=10, n_ev
 
 # (dtype, learning rates, initial stds, rtol): float64 for a tight comparison; float32 where a
 # network diverges (lr 0.3, std 10: its loss overflows to inf/NaN within a few iterations).
+# float32 rounds differently when the stack leaves out the blank pixels and sums K products at
+# once; over 40 iterations of a chaotic run that grows to a few 1e-4.
 GRID_CASES = {"float64": (np.float64, (0.05, 3.0), (0.01, 0.1, 1.0), 1e-7),
-              "float32_with_divergence": (np.float32, (0.02, 0.3), (0.1, 10.0), 2e-4)}
+              "float32_with_divergence": (np.float32, (0.02, 0.3), (0.1, 10.0), 1e-3)}
 
 
 @pytest.mark.parametrize("case", sorted(GRID_CASES))

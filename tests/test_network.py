@@ -477,3 +477,25 @@ def test_stack_gradient_matches_numerical(activation):
     _randomise_biases(net)
     _check_net(net, X, T, f"a stack of two {activation} networks")
 
+
+
+def test_keep_members_drops_members_of_a_stack_and_the_optimizer_follows():
+    inits, lrs = [0.3, 0.5, 0.7], np.array([0.05, 0.1, 0.2])
+    stack = MultiLayerNet(5, [4], 3, weight_init=inits, use_batchnorm=True, rng=np.random.default_rng(6))
+    opt = Adam(lr=lrs[:, None, None])
+    opt.update(stack.params, stack.gradient(X, T))
+    before = {k: v.copy() for k, v in stack.params.items()}
+    running = stack.batchnorms[0].running_mean.copy()
+    stack.keep_members([2, 0])
+    opt.keep_members([2, 0])
+    assert stack.stack == 2 and stack.weight_init == [0.7, 0.3]
+    for key, p in stack.params.items():
+        np.testing.assert_array_equal(p, before[key][[2, 0]], err_msg=key)
+    assert stack.batchnorms[0].params["gamma"] is stack.params["gamma1"]
+    np.testing.assert_array_equal(stack.batchnorms[0].running_mean, running[[2, 0]])
+    np.testing.assert_array_equal(opt.lr[:, 0, 0], [0.2, 0.05])
+    assert opt.m["W1"].shape == (2, 5, 4)
+    opt.update(stack.params, stack.gradient(X, T))           # trains on with two members
+    assert np.all(np.isfinite(stack.loss(X, T)))
+    with pytest.raises(ValueError, match="not a stack"):
+        MultiLayerNet(5, [4], 3, rng=np.random.default_rng(0)).keep_members([0])

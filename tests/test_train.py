@@ -381,3 +381,4 @@ def test_a_stack_stops_each_member_at_its_own_divergence():
     assert np.all(np.isfinite(h.loss[:, 0])) and h.test_acc[-1, 0] > 0.9
     assert np.all(np.isnan(h.test_acc[h.eval_iters >= d[1], 1]))
     np.testing.assert_array_equal(h.padded_loss(45)[40:], np.full((5, 2), np.nan))
+    assert net.stack == 1 and net.params["W1"].shape == (1, 2, 8), "the diverged member left the stack"

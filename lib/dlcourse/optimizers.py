@@ -351,6 +351,18 @@ class Optimizer:
             states = [self._state(getattr(self, name), key, w) for name in self._states]
             type(self)._kernel(w, grads[key], *states, *self._counters(), self.lr, *hyper, self._scratch(key, w))
 
+    def keep_members(self, index):
+        """For a stack of networks that keeps only its members ``index`` (see
+        ``MultiLayerNet.keep_members``): keep their learning rates (when ``lr`` has one per member)
+        and their state, drop the others'."""
+        if isinstance(self.lr, np.ndarray) and self.lr.ndim:
+            self.lr = self.lr[index]
+        for name in self._states:
+            store = getattr(self, name)
+            for key in store:
+                store[key] = store[key][index]
+        self._buf.clear()
+
     def __repr__(self):
         settings = ", ".join(f"{name}={getattr(self, name)}" for name in ("lr", *self._hyper))
         return f"{type(self).__name__}({settings})"

@@ -24,7 +24,8 @@
 arrays), as ``MultiLayerNet``; ``optimizer`` anything with ``update(params, grads)``, as
 ``dlcourse.optimizers``. A STACK of networks (``MultiLayerNet`` with several initialisations)
 trains through the same loop: its loss has one value per member, and each member stops at its
-own first NaN/inf loss (its later losses and evaluations are NaN).
+own first NaN/inf loss: :class:`Divergence` drops it from the stack (``net.keep_members``,
+``optimizer.keep_members``) and its later losses and evaluations are recorded as NaN.
 
 NumPy floating-point warnings (decision): with ``numpy_errors="summarise"`` (:func:`train`),
 overflow / invalid / divide-by-zero are not printed one by one (a diverging network would print
@@ -172,6 +173,7 @@ class History:
 
     def __init__(self, iters_per_epoch=1):
         self.iters_per_epoch = iters_per_epoch
+        self.stack = None  # K for a stack of K networks
         self._loss: list = []
         self._eval_iters: list[int] = []
         self._metrics: dict[str, list] = {}
@@ -182,13 +184,23 @@ class History:
         self.stop_reason = None
 
     # -- recording ----------------------------------------------------------------------
-    def record_loss(self, loss) -> None:
-        self._loss.append(loss)
+    def _full(self, value, members):
+        """A stack's value for the members still trained, as a row over all K (NaN elsewhere)."""
+        if members is None or np.ndim(value) == 0:
+            return value
+        row = np.full(self.stack, np.nan)
+        row[members] = value
+        return row
 
-    def record_eval(self, iteration: int, values: dict) -> None:
+    def record_loss(self, loss, members=None) -> None:
+        """``loss`` of one iteration; for a stack, ``members`` are the original indices of the
+        values (members dropped earlier get NaN)."""
+        self._loss.append(self._full(loss, members))
+
+    def record_eval(self, iteration: int, values: dict, members=None) -> None:
         self._eval_iters.append(int(iteration))
         for name, value in values.items():
-            self._metrics.setdefault(name, []).append(value)
+            self._metrics.setdefault(name, []).append(self._full(value, members))
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -283,8 +295,10 @@ class Divergence:
     One network: ``history.diverged_at`` and ``history.stop_reason`` (a message naming the
     iteration, the last finite loss, NumPy's floating-point errors and the usual causes) are
     set, and :class:`TrainingDiverged` is raised when ``raise_error`` (else training stops
-    quietly). A stack: each member stops at its own first non-finite loss (``diverged_at`` (K,),
-    its later losses and evaluations become NaN); training ends when every member has.
+    quietly). A stack: each member stops at its own first non-finite loss (``diverged_at`` (K,)):
+    it is dropped from the net (``net.keep_members``) and from the optimizer
+    (``optimizer.keep_members``, when it has one), and its later losses and evaluations are NaN;
+    training ends when every member has diverged.
     """
 
     def __init__(self, raise_error: bool = True):
@@ -295,12 +309,18 @@ class Divergence:
         h = ctx.history
         if np.ndim(loss):
             if h.diverged_at is None:
-                h.diverged_at = np.zeros(len(loss), dtype=np.int64)
-            bad = ~np.isfinite(loss) & (h.diverged_at == 0)
-            h.diverged_at[bad] = it
-            if np.all(h.diverged_at):
+                h.diverged_at = np.zeros(h.stack, dtype=np.int64)
+            bad = ~np.isfinite(loss)
+            if not bad.any():
+                return False
+            h.diverged_at[ctx.members[bad]] = it
+            ctx.members = ctx.members[~bad]
+            if ctx.members.size == 0:
                 h.stop_reason = f"Every member of the stack diverged (the last at iteration {it})."
                 return True
+            ctx.net.keep_members(~bad)
+            if hasattr(ctx.optimizer, "keep_members"):
+                ctx.optimizer.keep_members(~bad)
             return False
         if math.isfinite(loss):
             self._last_finite = (it, loss)
@@ -366,24 +386,7 @@ class _Context:
     history: History
     fp: _FPErrors | None = None
     bar: object = None
-
-
-def _mask_stopped_members(history: History) -> None:
-    """A stack: NaN for each member's losses after its divergence and its evaluations from then on."""
-    d = history.diverged_at
-    if not isinstance(d, np.ndarray) or not d.any():
-        return
-    for k in np.flatnonzero(d):
-        for i in range(d[k], len(history._loss)):
-            row = np.array(history._loss[i], dtype=np.float64)
-            row[k] = np.nan
-            history._loss[i] = row
-        for e, it in enumerate(history._eval_iters):
-            if it >= d[k]:
-                for values in history._metrics.values():
-                    row = np.array(values[e], dtype=np.float64)
-                    row[k] = np.nan
-                    values[e] = row
+    members: np.ndarray | None = None  # a stack: the original indices of the members still trained
 
 
 def fit(net, optimizer, x, t, batches, *, iters, evaluate=None, eval_at=(), stop=(), on_step=None,
@@ -416,7 +419,7 @@ def fit(net, optimizer, x, t, batches, *, iters, evaluate=None, eval_at=(), stop
     def evaluation(it):
         if fp is not None:
             fp.stage = "net.accuracy"
-        history.record_eval(it, evaluate(net))
+        history.record_eval(it, evaluate(net), ctx.members)
         if ctx.bar is not None and progress:
             post = {"loss": f"{history._loss[-1]:.4g}"} if history._loss and np.ndim(history._loss[-1]) == 0 else {}
             post.update({k: f"{v[-1]:.3f}" for k, v in history._metrics.items() if np.ndim(v[-1]) == 0})
@@ -433,7 +436,9 @@ def fit(net, optimizer, x, t, batches, *, iters, evaluate=None, eval_at=(), stop
                     fp.iteration = it
                 idx = next(batches)
                 loss, grads = step(net, optimizer, x[idx], t[idx], fp=fp)
-                history.record_loss(loss)
+                if np.ndim(loss) and ctx.members is None:
+                    ctx.members, history.stack = np.arange(len(loss)), len(loss)
+                history.record_loss(loss, ctx.members)
                 if on_step is not None:
                     on_step(it, loss, grads)
                 if any(rule.after_step(ctx, it, loss) for rule in stop):
@@ -449,7 +454,6 @@ def fit(net, optimizer, x, t, batches, *, iters, evaluate=None, eval_at=(), stop
     for rule in stop:
         if hasattr(rule, "finish"):
             rule.finish(ctx)
-    _mask_stopped_members(history)
     if fp is not None and history.diverged_at is None:
         for line in fp.describe():
             warnings.warn(

@@ -49,6 +49,11 @@ def _from_rows(rows, x_shape):
     return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
+def _sum_over_batch(a, b):
+    """``sum_n a * b`` over the batch axis -2, kept as a length-1 axis (no (M, D) temporary)."""
+    return np.expand_dims(np.einsum("...nd,...nd->...d", a, b), -2)
+
+
 def _check_params(rows, gamma, beta, where: str):
     d = rows.shape[-1]
     shape = (rows.shape[0], 1, d) if rows.ndim == 3 else (d,)
@@ -76,11 +81,12 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
     _check_params(rows, gamma, beta, "batchnorm_forward")
     if rows.shape[-2] == 0:
         raise ValueError("batchnorm_forward: the batch is empty; batch statistics need N >= 1.")
+    m = rows.shape[-2]
     mean = rows.mean(axis=-2, keepdims=True)
-    xc = rows - mean
-    var = (xc * xc).mean(axis=-2, keepdims=True)
+    xhat = rows - mean                                      # x - mu, normalised in place below
+    var = _sum_over_batch(xhat, xhat) / m
     std = np.sqrt(var + eps).astype(rows.dtype, copy=False)
-    xhat = xc / std
+    xhat /= std
     out = gamma * xhat
     out += beta
     shape = gamma.shape
@@ -93,20 +99,23 @@ def batchnorm_backward(dout, cache):
 
     dout: shape of x -> dx: shape of x, dgamma: (D,), dbeta: (D,). With M rows per feature,
     ``dxhat = dout * gamma``:
-    ``dx = (M*dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / (M * std)``,
+    ``dx = (M*dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)) / (M * std)``
+    ``= gamma / std * (dout - dbeta / M - xhat * dgamma / M)``,
     ``dgamma = sum(dout * xhat)``, ``dbeta = sum(dout)`` (sums over the batch axis).
     """
     xhat, gamma, std, _mean, _var, x_shape = cache
     dout = check_dout(dout, x_shape, "batchnorm_backward")
     d = _to_rows(dout, "batchnorm_backward")
     m = d.shape[-2]
-    stacked = d.ndim == 3
-    dbeta = d.sum(axis=-2, keepdims=stacked)
-    dgamma = (d * xhat).sum(axis=-2, keepdims=stacked)
-    dxhat = d * gamma
-    dx = (m * dxhat - dxhat.sum(axis=-2, keepdims=True) - xhat * (dxhat * xhat).sum(axis=-2, keepdims=True))
-    dx /= m * std
-    return _from_rows(dx, x_shape), dgamma, dbeta
+    dbeta = d.sum(axis=-2, keepdims=True)
+    dgamma = _sum_over_batch(d, xhat)
+    # the compact formula with dxhat = d * gamma, sum(dxhat) = gamma * dbeta and
+    # sum(dxhat * xhat) = gamma * dgamma:  dx = gamma / std * (d - dbeta/M - xhat * dgamma/M)
+    dx = d - dbeta / m
+    dx -= xhat * (dgamma / m)
+    dx *= gamma / std
+    shape = gamma.shape
+    return _from_rows(dx, x_shape), dgamma.reshape(shape), dbeta.reshape(shape)
 
 
 def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
@@ -122,5 +131,7 @@ def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
     _check_params(rows, gamma, beta, "batchnorm_inference")
     mean = np.asarray(running_mean, dtype=rows.dtype)
     std = np.sqrt(np.asarray(running_var, dtype=rows.dtype) + eps).astype(rows.dtype, copy=False)
-    out = gamma * ((rows - mean) / std) + beta
+    scale = gamma / std  # one multiply-add per entry: gamma * (x - mean) / std + beta
+    out = rows * scale
+    out += beta - mean * scale
     return _from_rows(out, x.shape)

@@ -164,6 +164,23 @@ class MultiLayerNet(NetBase):
         for bn, (mean, var) in zip(self.batchnorms, saved):
             bn.running_mean, bn.running_var = mean, var
 
+    def keep_members(self, index):
+        """A stack: keep only the members ``index`` (indices, or a boolean mask of length K), in
+        that order, and drop the others (a training loop drops members whose loss diverged, to
+        stop paying for them). Parameters and batch-norm running statistics become NEW arrays:
+        an optimizer must follow (``optimizer.keep_members(index)``). Returns the network."""
+        if self.stack is None:
+            raise ValueError("keep_members: this MultiLayerNet is one network, not a stack.")
+        index = np.arange(self.stack)[index]
+        for key, p in self.params.items():
+            self.params[key] = p[index]
+        for i, bn in enumerate(self.batchnorms, start=1):
+            bn.params["gamma"], bn.params["beta"] = self.params[f"gamma{i}"], self.params[f"beta{i}"]
+            bn.running_mean, bn.running_var = bn.running_mean[index], bn.running_var[index]
+        self.weight_init = [self.weight_init[i] for i in index]
+        self.stack = len(index)
+        return self
+
     # -- forward / backward ----------------------------------------------------------------
     def _forward(self, x, train, keep):
         p = self.params

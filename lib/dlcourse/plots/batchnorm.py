@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.figures import new_figure
+from dlcourse.init import init_weights
 from dlcourse.layers import BatchNorm, batchnorm_backward, batchnorm_forward
 from dlcourse.network import MultiLayerNet
 from dlcourse.optimizers import SGD
@@ -241,8 +242,11 @@ def train_grid(data, lrs, scales, *, use_batchnorm, hidden=(100, 100, 100, 100, 
     accuracy on the first ``n_eval`` test images before training and after every
     ``eval_every`` iterations), only computed for all A*B networks together: one
     ``MultiLayerNet`` stack of A*B members (``weight_init`` the list of their stds), trained by
-    ``SGD`` with one learning rate per member. A network whose loss becomes NaN/inf is stopped
-    there (the rest of its curves stay NaN).
+    ``SGD`` with one learning rate per member through :func:`dlcourse.train.fit`. Input pixels
+    that are 0 in every training and evaluation image are left out of the stack (its first
+    layer gets the other rows of the weights a full-size network draws): their weights get no
+    gradient and multiply 0, so this changes nothing but the work. A network whose loss becomes
+    NaN/inf is stopped there (the rest of its curves stay NaN).
 
     Returns ``{"lrs", "scales", "iters": (E,), "loss": (A, B, iters), "test_acc": (A, B, E)}``.
     """
@@ -257,10 +261,15 @@ def train_grid(data, lrs, scales, *, use_batchnorm, hidden=(100, 100, 100, 100, 
     x_train = np.asarray(x_train).reshape(len(x_train), -1)
     t_train, t_eval = _labels(t_train, "t_train"), _labels(t_test, "t_test")[:n_eval]
     x_eval = np.asarray(x_test[:n_eval]).reshape(len(t_eval), -1)
+    used = np.any(x_train != 0, axis=0) | np.any(x_eval != 0, axis=0)
+    x_train, x_eval = x_train[:, used], x_eval[:, used]
     shape = (lrs.size, scales.size)
-    net = MultiLayerNet(x_train.shape[1], list(hidden), 10, activation="relu",
-                        weight_init=list(np.tile(scales, lrs.size)), use_batchnorm=use_batchnorm,
-                        rng=np.random.default_rng(seed), dtype=dtype)
+    inits = list(np.tile(scales, lrs.size))
+    net = MultiLayerNet(int(used.sum()), list(hidden), 10, activation="relu", weight_init=inits,
+                        use_batchnorm=use_batchnorm, rng=np.random.default_rng(seed), dtype=dtype)
+    full = init_weights([len(used), *hidden, 10], inits, np.random.default_rng(seed), dtype)
+    for i, (W, _) in enumerate(full, start=1):
+        net.params[f"W{i}"][...] = W[:, used] if i == 1 else W
     steps = np.arange(0, iters + 1, eval_every)
     history = fit(net, SGD(lr=np.repeat(lrs, scales.size)[:, None, None]), x_train, t_train,
                   Minibatches(len(x_train), batch_size, np.random.default_rng(seed + 1), replace=True),
