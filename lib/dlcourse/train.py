@@ -394,6 +394,9 @@ def fit(net, optimizer, x, t, batches, *, iters, evaluate=None, eval_at=(), stop
     """The training loop: ``iters`` times, take the next index array of ``batches``, run
     :func:`step` on ``(x[idx], t[idx])`` and record its loss; return the :class:`History`.
 
+    x, t: the training set; batches: an iterator of index arrays into it (:class:`Minibatches`,
+        or e.g. ``iter(fixed)`` for batches drawn beforehand); iters_per_epoch: for
+        ``History.epochs``.
     evaluate: ``evaluate(net) -> {name: value}``, called after the update of every iteration in
         ``eval_at`` (iteration numbers; 0 means before training); the values are recorded under
         their names (``"train_acc"``, ``"test_acc"``, ...).
