@@ -113,3 +113,4 @@ def test_dependencies_point_one_way(lower, upper):
     wrong = sorted(f"{m} imports {d}" for m in graph if m == lower or m.startswith(lower + ".")
                    for d in graph[m] if d == upper or d.startswith(upper + "."))
     assert not wrong, "\n".join(wrong)
+
