@@ -333,7 +333,7 @@ def write_baseline_notebook(path: Path) -> None:
         nbformat.v4.new_code_cell("%matplotlib widget"),
         nbformat.v4.new_code_cell(
             "import ipywidgets as w, numpy as np\n"
-            "from dlcourse.widgets.base import new_figure, FigureView\n"
+            "from dlcourse.figures import new_figure, FigureView\n"
             "fig, ax = new_figure((5, 3)); x = np.linspace(0, 6, 100)\n"
             "line, = ax.plot(x, np.sin(x)); ax.set_ylim(-3, 3); view = FigureView(fig)\n"
             "s = w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description='amp')\n"
