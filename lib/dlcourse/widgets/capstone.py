@@ -71,6 +71,8 @@ class TrainingExplorer:
         self.ax_acc.set_ylim(0.5, 1.0)
         self.ax_acc.set_xlabel("epoch")
         self.ax_acc.set_ylabel("validation accuracy")
+        self.legend = self.ax_loss.legend(handles=[self.lines["current_loss"], self.lines["other_loss"]],
+                                          labels=["", ""], fontsize=8, loc="upper right")
         self.fig.tight_layout()
         self._draw()
         self.view = FigureView(self.fig)
@@ -97,11 +99,10 @@ class TrainingExplorer:
             x, y = smooth(r["loss"], 10)
             self.lines[f"{key}_loss"].set_data(x, y)
             self.lines[f"{key}_acc"].set_data(r["epochs"], r["val_acc"])
-            self.lines[f"{key}_loss"].set_label(schedule)
+            self.legend.get_texts()[0 if key == "current" else 1].set_text(schedule)
         current = self.run()
         best_key, best = max(self.grid["runs"].items(), key=lambda kv: _final(kv[1]))
         diverged = not np.all(np.isfinite(current["loss"]))
-        self.ax_loss.legend(handles=[self.lines["current_loss"], self.lines["other_loss"]], fontsize=8, loc="upper right")
         self.ax_loss.set_title(f"Adam, learning rate {self.lr.value:g}, {self.schedule.value}, "
                                f"{'with' if self.batchnorm.value else 'without'} batch norm", fontsize=9)
         reached = (f"validation accuracy {_final(current):.2%} at the end" if len(current["val_acc"]) else
