@@ -171,6 +171,33 @@ def test_check_number_answer_says_not_yet_without_the_answer(capsys):
     check_number_answer(0.16049999, answer_key(0.1605), name="a")
 
 
+@pytest.mark.parametrize("answer", [(64, 16, 12), [64, 16, 12], np.array([64.0, 16.0, 12.0]), "64x16x12",
+                                    "(64, 16, 12)", "64 × 16 × 12", ["64", 16, np.int32(12)], "64, 16, 12"])
+def test_several_numbers_in_any_reasonable_form(answer, capsys):
+    from dlcourse.checks import answer_key, as_numbers, check_numbers_answer
+
+    assert as_numbers(answer, 3, name="answer_shape") == (64.0, 16.0, 12.0)
+    assert check_numbers_answer(answer, answer_key((64, 16, 12)), 3, name="answer_shape") is None
+    assert "correct" in capsys.readouterr().out
+
+
+def test_several_numbers_not_yet_and_wrong_counts():
+    from dlcourse.checks import answer_key, as_numbers, check_numbers_answer
+
+    key = answer_key((16, 0))
+    assert key != answer_key(16) and key != answer_key((16, 1)) and key == answer_key([16.0, 0.0])
+    assert answer_key(2.5) == answer_key(np.float64(2.5))          # scalars keep their key
+    with pytest.raises(AssertionError, match="not yet right") as err:
+        check_numbers_answer((16, 1), key, 2, name="answer_floor")
+    assert "(16, 0)" not in str(err.value)
+    with pytest.raises(AssertionError, match="expected 3 numbers"):
+        as_numbers((1, 2), 3, name="answer_shape")
+    with pytest.raises(AssertionError, match="expected 2 numbers"):
+        as_numbers("16", 2, name="answer_floor")
+    with pytest.raises(AssertionError, match="expected a number"):
+        as_numbers((16, None), 2, name="answer_floor")
+
+
 # ----------------------------------------------------------------------------- multiple-choice answers
 from dlcourse.checks import parse_choice, parse_choices  # noqa: E402
 
