@@ -160,18 +160,35 @@ def _python_for_everyone(python: Path) -> bool:
             and all(_usable_by_everyone(Path(p)) for p in [python, *lines[:2]]))
 
 
+def _course_fingerprint() -> str:
+    """pyproject.toml and the course library's files: what a non-editable install of the course holds."""
+    h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    for path in sorted((ROOT / "lib").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not any(p.endswith(".egg-info") for p in path.parts):
+            h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def hub_python() -> Path:
     """The Python of the hub and of every user's JupyterLab, kernels and grading commands.
 
-    It must run for every account. The course's environment does when its base Python is readable by
-    all (a system Python); a Python in root's home is not (e.g. pyenv's in /root), and then a twin
-    environment with the same pins is built in .venv/hub-env from one that is (e.g. /usr/bin/python3)."""
+    It must run for every account. The course's environment does when this checkout and its base
+    Python are readable by all (e.g. a clone in /opt with the system Python). Otherwise a twin
+    environment with the same pins is built from a Python every account can run (e.g.
+    /usr/bin/python3, where the course's is pyenv's in /root): in .venv/hub-env when the checkout is
+    readable by all, else in /opt/dlcourse-hub/ with a copy of the course library."""
     setup()
-    if _python_for_everyone(PYTHON):
+    checkout_shared = _usable_by_everyone(ROOT / "lib" / "dlcourse" / "__init__.py")
+    if checkout_shared and _python_for_everyone(PYTHON):
         return PYTHON
-    hub_py = HUB_ENV / "bin" / "python"
-    stamp = HUB_ENV / ".dlcourse-installed"
-    if hub_py.exists() and stamp.exists() and stamp.read_text().strip() == _fingerprint():
+    if checkout_shared:
+        env, editable, fingerprint = HUB_ENV, True, _fingerprint()
+    else:
+        env = Path("/opt/dlcourse-hub") / ("env-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:10])
+        editable, fingerprint = False, _course_fingerprint()
+    hub_py = env / "bin" / "python"
+    stamp = env / ".dlcourse-installed"
+    if hub_py.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint:
         return hub_py
     candidates = [shutil.which("python3"), "/usr/bin/python3", "/usr/local/bin/python3",
                   *(f"/usr/bin/python3.{minor}" for minor in range(20, 10, -1))]
@@ -180,11 +197,14 @@ def hub_python() -> Path:
         sys.exit(f"[course] the hub runs everyone's JupyterLab with this course's Python, but {sys.executable} "
                  "is not usable by other accounts and no system Python 3.11+ is (Debian: `apt-get install "
                  "python3`).")
-    say(f"building the class server's environment in {HUB_ENV} from {base} (every account can run it) ...")
-    subprocess.run([str(base), "-m", "venv", "--clear", "--without-pip", str(HUB_ENV)], check=True)
+    say(f"building the class server's environment in {env} from {base} (every account can run it) ...")
+    env.parent.mkdir(parents=True, exist_ok=True)
+    if not checkout_shared:
+        os.chmod(env.parent, 0o755)
+    subprocess.run([str(base), "-m", "venv", "--clear", "--without-pip", str(env)], check=True)
     subprocess.run([str(PYTHON), "-m", "pip", "--disable-pip-version-check", "--python", str(hub_py),
-                    "install", "--quiet", "-e", str(ROOT)], check=True)
-    stamp.write_text(_fingerprint() + "\n")
+                    "install", "--quiet", *(["-e"] if editable else []), str(ROOT)], check=True)
+    stamp.write_text(fingerprint + "\n")
     return hub_py
 
 

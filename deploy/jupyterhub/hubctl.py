@@ -14,6 +14,7 @@ user's JupyterLab as that user. From the roster it makes, in the state folder:
   bit), with one folder per course open only to that course's members (``<prefix><course>-class``),
   ``outbound`` writable by its instructors, ``inbound`` writable but not listable by students, and
   ``feedback`` readable only by the unguessable names nbgrader gives the files;
+- ``python/``: ``dlhub_exchange.py``, the hardened exchange every user's nbgrader uses;
 - ``jupyter/<user>/``: each user's Jupyter and nbgrader configuration (the hub puts it on the
   user's ``JUPYTER_CONFIG_PATH``): instructors get formgrader on their course, students the
   Assignments tab only;
@@ -185,6 +186,10 @@ class Layout:
     @property
     def mnist(self) -> Path:
         return self.state / "data" / "mnist"
+
+    @property
+    def python(self) -> Path:
+        return self.state / "python"
 
     @property
     def hub(self) -> Path:
@@ -514,7 +519,7 @@ def user_environment(layout: Layout, username: str, mnist: Path | None) -> dict[
     """The environment of a user's JupyterLab, terminals and kernels (and of the tests' commands as them)."""
     env = {
         "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
-        "PYTHONPATH": str(HERE),  # dlhub_exchange, named in the user's nbgrader configuration
+        "PYTHONPATH": str(layout.python),  # dlhub_exchange, named in the user's nbgrader configuration
         "JUPYTER_CONFIG_PATH": str(layout.jupyter / username),
         # many kernels share the machine: one BLAS thread each
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -553,12 +558,14 @@ def prepare(opts: Options) -> dict:
     if not PROXY.exists():
         raise HubError(f"{PROXY} is missing: start the hub with `python3 course.py hub ...`, which installs it")
     base_python = Path(getattr(sys, "_base_executable", sys.executable))
-    for path in (VENV_BIN / "jupyterhub-singleuser", HERE / "dlhub_exchange.py", REPO / "lib", base_python,
-                 Path(os.__file__)):
+    import dlcourse
+
+    for path in (VENV_BIN / "jupyterhub-singleuser", Path(dlcourse.__file__), base_python, Path(os.__file__)):
         problem = readable_by_everyone(path)
         if problem:
-            raise HubError(f"every user's JupyterLab runs from this course's folder, but {problem}. Put the "
-                           f"course in a folder all accounts can read (e.g. /opt/dlcourse) and start it there.")
+            raise HubError(f"every user's JupyterLab runs with this Python ({sys.executable}), but {problem}. "
+                           "Start the hub with `python3 course.py hub ...`, which builds an environment every "
+                           "account can run.")
     members = read_roster(opts.roster, repo_course_id())
     layout = Layout(opts.state.resolve())
     _mkdir(layout.state, 0o755)
@@ -604,6 +611,10 @@ def prepare(opts: Options) -> dict:
         students = [m for m in members if m.course == course and m.role == "student"]
         prepare_course(layout, course, staff_gid, class_gid, students)
 
+    # The hardened exchange, named in every user's nbgrader configuration, where every account reads it.
+    _mkdir(layout.python, 0o755)
+    shutil.copyfile(HERE / "dlhub_exchange.py", layout.python / "dlhub_exchange.py")
+    os.chmod(layout.python / "dlhub_exchange.py", 0o644)
     mnist = copy_mnist(opts.mnist, layout)
     users = {}
     for name, member_courses in roles.items():
