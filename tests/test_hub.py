@@ -189,6 +189,17 @@ def test_student_fetches_solves_validates_and_submits_in_the_assignments_tab(hub
         assert st.st_gid == staff, f"{path} does not belong to the instructors' group"
 
 
+def test_every_kernel_finds_the_course_library_and_mnist(hub):
+    server = hub["server"]
+    if not server.settings["users"][BEN]["env"].get("DLCOURSE_MNIST_DIR"):
+        pytest.skip("no MNIST files on this machine (DLCOURSE_MNIST_DIR) to give the class")
+    # A student's Python, with the environment of her JupyterLab and kernels, and no internet needed.
+    out = server.python_as(BEN, "from dlcourse.data import load_mnist\n"
+                                "(x, t), _ = load_mnist()\nprint(x.shape[1], int(t.max()))")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["784", "9"], out.stdout
+
+
 def test_other_course_sees_only_its_own_assignments(hub):
     server = hub["server"]
     page = page_of(hub, CID)
@@ -222,6 +233,8 @@ def test_another_student_cannot_read_the_submission_or_the_course(hub):
                  course / "gradebook.db"]:
         assert attempt(server, BEN, "read", path) == "PermissionError", f"a student can read {path}"
     assert attempt(server, BEN, "list", server.home(ANN)) == "PermissionError", "homes are not private"
+    for path in [server.state / "initial-passwords.csv", server.state / "hub" / "jupyterhub.sqlite"]:
+        assert attempt(server, BEN, "read", path) == "PermissionError", f"a student can read {path}"
     # The instructor can read both.
     assert attempt(server, TEACH, "read", submission / f"{CHAPTER}.ipynb") == "ok"
     assert attempt(server, TEACH, "read", course / "source" / CHAPTER / f"{CHAPTER}.ipynb") == "ok"
