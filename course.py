@@ -3,7 +3,8 @@
 
     python3 course.py lab      set up (first time only) and open the course in JupyterLab
     python3 course.py test     set up (first time only) and run every test (as root it also
-                               installs Debian's chromium and bubblewrap for some tests)
+                               installs Debian's chromium and bubblewrap for some tests, and for
+                               the class-server test Node.js, the hub's proxy and environment)
     python3 course.py setup    only set up: a virtual environment in .venv with the pinned packages
     python3 course.py hub ROSTER.csv [--port 8000] [--state DIR]
                                open the course for a class on this machine (as root): JupyterHub

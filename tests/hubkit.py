@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -30,7 +31,10 @@ from browser import CHROMIUM, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 HUB_DIR = REPO / "deploy" / "jupyterhub"
-PREFIX = "dlhubt-"  # accounts and groups of the tests: no real account is named like this
+# Accounts and groups of the tests: no real account is named like this, and each test run has its own
+# tag, so that two runs on one machine never share (or delete) each other's accounts.
+BASE = "dlhubt"
+PREFIX = f"{BASE}{secrets.token_hex(2)}-"
 
 
 def load_hubctl():
@@ -66,18 +70,36 @@ def hub_missing_reason() -> str | None:
     return None
 
 
+def _hub_alive(state: Path) -> bool:
+    try:
+        os.kill(int((state / "hub" / "jupyterhub.pid").read_text().strip()), 0)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def remove_stale_accounts() -> None:
-    """Accounts and groups left by a test run that was killed before it could clean up."""
+    """Accounts, groups and folders left by a test run that was killed before it could clean up: those of
+    runs whose hub is no longer running (a run in progress elsewhere on the machine is left alone)."""
     hubctl = load_hubctl()
+    mark = f"{hubctl.ACCOUNT_MARK} "
+    stale_prefixes = set()
     for entry in pwd.getpwall():
-        if entry.pw_name.startswith(PREFIX) and entry.pw_gecos.startswith(hubctl.ACCOUNT_MARK):
-            for pid in hubctl._processes_of(entry.pw_uid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.5)
-            subprocess.run(["userdel", "--remove", entry.pw_name], capture_output=True)
+        if not (entry.pw_name.startswith(BASE) and entry.pw_gecos.startswith(mark)):
+            continue
+        state = Path(entry.pw_gecos[len(mark):].split(" (")[0])
+        if _hub_alive(state):
+            continue
+        for pid in hubctl._processes_of(entry.pw_uid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        subprocess.run(["userdel", "--remove", entry.pw_name], capture_output=True)
+        stale_prefixes.add(entry.pw_name.split("-")[0] + "-")
+        if state.name == "state" and state.parent.name.startswith("dlhub-test-"):
+            shutil.rmtree(state.parent, ignore_errors=True)
     for group in grp.getgrall():
-        if group.gr_name.startswith(PREFIX) and group.gr_name.endswith(("-staff", "-class")):
+        if group.gr_name.startswith(tuple(stale_prefixes)) and group.gr_name.endswith(("-staff", "-class")):
             subprocess.run(["groupdel", group.gr_name], capture_output=True)
 
 
@@ -143,7 +165,8 @@ def class_server(roster: list[dict[str, str]], mnist: Path | None = None) -> Ite
         cmd += ["--mnist", str(mnist)]
     out_path = top / "hub-command.log"
     out = out_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    env = dict(os.environ, DLHUB_STOP_WITH_PARENT="1")  # a killed test run takes its hub down with it
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     layout = hubctl.Layout(state)
     try:
         deadline = time.monotonic() + 240
@@ -169,7 +192,9 @@ def class_server(roster: list[dict[str, str]], mnist: Path | None = None) -> Ite
         try:
             hubctl.remove_accounts(layout, stop_processes=True)
         finally:
-            remove_stale_accounts()
+            for group in grp.getgrall():  # the course groups, should removal have stopped half-way
+                if group.gr_name.startswith(PREFIX):
+                    subprocess.run(["groupdel", group.gr_name], capture_output=True)
             shutil.rmtree(top, ignore_errors=True)
 
 

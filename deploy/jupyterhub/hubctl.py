@@ -575,6 +575,8 @@ def prepare(opts: Options) -> dict:
     # the sticky bit keeps anyone from removing what others made.
     _mkdir(layout.exchange, 0o1777)
     accounts = Accounts(layout)
+    if opts.home_base:
+        opts.home_base.mkdir(parents=True, exist_ok=True)
 
     courses = sorted({m.course for m in members})
     gids = {}
@@ -661,6 +663,17 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
         time.sleep(0.3)
 
 
+def stop_with_parent() -> None:
+    """Get SIGTERM (and so stop the hub cleanly) when the process that started this one dies, even by
+    SIGKILL: set by the tests (DLHUB_STOP_WITH_PARENT=1), so that a killed test run leaves no hub."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:
+        raise HubError("the process that started the hub is gone")
+
+
 def run_hub(opts: Options, settings: dict) -> int:
     layout = Layout(opts.state.resolve())
     log_path = layout.hub / "jupyterhub.log"
@@ -738,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
         opts = Options(roster=args.roster, state=args.state, ip=args.ip, port=args.port, hub_port=args.hub_port,
                        proxy_api_port=args.proxy_api_port, group_prefix=args.group_prefix,
                        home_base=args.home_base, mnist=args.mnist)
+        if os.environ.get("DLHUB_STOP_WITH_PARENT") == "1" and sys.platform.startswith("linux"):
+            stop_with_parent()
         settings = prepare(opts)
         if args.prepare_only:
             say(f"prepared {opts.state}; start the hub without --prepare-only")
