@@ -104,6 +104,37 @@ def three_layer_backward(params, x, t, cache):
             "W3": np.dot(cache["z2"].T, d3), "b3": np.sum(d3, axis=0)}
 '''
 
+ALT_AFFINE_EINSUM = '''
+def affine_backward(dout, x, W):
+    dx = np.einsum("nj,ij->ni", dout, W)
+    dW = np.einsum("ni,nj->ij", x, dout)
+    db = np.einsum("nj->j", dout)
+    return dx, dW, db
+'''
+
+ALT_AFFINE_DOT = '''
+def affine_backward(dout, x, W):
+    return np.dot(dout, W.T), np.dot(x.T, dout), np.sum(dout, axis=0)
+'''
+
+ALT_SIGMOID_BACKWARD = '''
+def sigmoid_backward(dout, z):
+    return dout * (z - z ** 2)
+'''
+
+ALT_THREE_LAYER_LOOP = '''
+def three_layer_backward(params, x, t, cache):
+    # the same walk written as a loop over the layers, with the student's own functions
+    inputs = {1: x, 2: cache["z1"], 3: cache["z2"]}
+    grads = {}
+    d = softmax_cross_entropy_backward(cache["y"], t)          # dE/du3
+    for layer in (3, 2, 1):
+        d_in, grads[f"W{layer}"], grads[f"b{layer}"] = affine_backward(d, inputs[layer], params[f"W{layer}"])
+        if layer > 1:
+            d = sigmoid_backward(d_in, inputs[layer])          # the input of layer l is the output of l - 1
+    return grads
+'''
+
 # ----------------------------------------------------------------------------- the mistakes
 BUG_BATCHED_SOFTMAX = '''
 def softmax(x):
@@ -151,9 +182,9 @@ def softmax_cross_entropy_backward(y, t):
     return y - t
 '''
 
-BUG_THREE_LAYER_SEED = '''
+BUG_THREE_LAYER_NOTE = '''
 def three_layer_backward(params, x, t, cache):
-    # a learner's report's code: d_sigmoid applied to z, the activation OUTPUT
+    # the course note's code: d_sigmoid applied to z, the activation OUTPUT
     def sigmoid(v):
         return 1 / (1 + np.exp(-v))
     def d_sigmoid(v):
@@ -187,6 +218,67 @@ def three_layer_backward(params, x, t, cache):
             "W1": x.T @ d1, "b1": d1.sum(0)}
 '''
 
+BUG_THREE_LAYER_U_TO_SIGMOID_BACKWARD = '''
+def three_layer_backward(params, x, t, cache):
+    # the pre-activation u handed to sigmoid_backward, which expects the output z
+    grads = {}
+    du3 = softmax_cross_entropy_backward(cache["y"], t)
+    dz2, grads["W3"], grads["b3"] = affine_backward(du3, cache["z2"], params["W3"])
+    du2 = sigmoid_backward(dz2, cache["u2"])
+    dz1, grads["W2"], grads["b2"] = affine_backward(du2, cache["z1"], params["W2"])
+    du1 = sigmoid_backward(dz1, cache["u1"])
+    _, grads["W1"], grads["b1"] = affine_backward(du1, x, params["W1"])
+    return grads
+'''
+
+BUG_THREE_LAYER_WRONG_INPUT = '''
+def three_layer_backward(params, x, t, cache):
+    # each weight gradient paired with the OUTPUT of its own layer instead of its input
+    grads = {}
+    du3 = softmax_cross_entropy_backward(cache["y"], t)
+    dz2, _, grads["b3"] = affine_backward(du3, cache["z2"], params["W3"])
+    grads["W3"] = cache["y"].T @ du3
+    du2 = sigmoid_backward(dz2, cache["z2"])
+    dz1, _, grads["b2"] = affine_backward(du2, cache["z1"], params["W2"])
+    grads["W2"] = cache["z2"].T @ du2
+    du1 = sigmoid_backward(dz1, cache["z1"])
+    _, _, grads["b1"] = affine_backward(du1, x, params["W1"])
+    grads["W1"] = cache["z1"].T @ du1
+    return grads
+'''
+
+BUG_AFFINE_DB_MEAN = '''
+def affine_backward(dout, x, W):
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+'''
+
+BUG_AFFINE_DB_AXIS1 = '''
+def affine_backward(dout, x, W):
+    return dout @ W.T, x.T @ dout, dout.sum(axis=1)
+'''
+
+BUG_AFFINE_DW_OVER_N = '''
+def affine_backward(dout, x, W):
+    return dout @ W.T, x.T @ dout / x.shape[0], dout.sum(axis=0)
+'''
+
+BUG_AFFINE_DW_TRANSPOSED = '''
+def affine_backward(dout, x, W):
+    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+'''
+
+BUG_SIGMOID_BACKWARD_NOTE = '''
+def sigmoid_backward(dout, z):
+    # the course note's d_sigmoid, written for the pre-activation, applied to the output z
+    s = 1 / (1 + np.exp(-z))
+    return dout * s * (1 - s)
+'''
+
+BUG_SIGMOID_BACKWARD_NO_DOUT = '''
+def sigmoid_backward(dout, z):
+    return z * (1 - z)
+'''
+
 BUG_NUMGRAD_NOT_RESTORED = '''
 def numerical_gradient(f, x):
     h = 1e-5
@@ -213,12 +305,14 @@ def numerical_gradient(f, x):
 '''
 
 
+TL = ("test_three_layer_backward_shapes", "test_three_layer_backward_numerical", "test_three_layer_backward_reference")
+
 CHAPTER = Chapter(
     name="ch00_review",
-    title="chain rule, softmax, cross-entropy, backprop of a 3-layer net",
+    title="chain rule, softmax, cross-entropy, backprop of a 3-layer net (one layer at a time)",
     topic="review",
     widgets=False,
-    points=27,
+    points=34,
     exercises={
         "quiz_chain_rule": ("test_quiz_chain_rule",),
         "numerical_gradient": ("test_numerical_gradient_vector", "test_numerical_gradient_matrix"),
@@ -229,8 +323,9 @@ CHAPTER = Chapter(
         "softmax_cross_entropy_backward": ("test_softmax_cross_entropy_backward_values",
                                            "test_softmax_cross_entropy_backward_one_hot",
                                            "test_softmax_cross_entropy_backward_numerical"),
-        "three_layer_backward": ("test_three_layer_backward_shapes", "test_three_layer_backward_numerical",
-                                 "test_three_layer_backward_reference"),
+        "affine_backward": ("test_affine_backward_values", "test_affine_backward_numerical"),
+        "sigmoid_backward": ("test_sigmoid_backward_values", "test_sigmoid_backward_numerical"),
+        "three_layer_backward": TL,
     },
     correct={
         "solution": {},
@@ -241,8 +336,14 @@ CHAPTER = Chapter(
         "alt_ce_onehot": {"cross_entropy_error": ALT_CE_ONEHOT},
         "alt_ce_maximum": {"cross_entropy_error": ALT_CE_MAXIMUM},
         "alt_sce_backward": {"softmax_cross_entropy_backward": ALT_SCE_BACKWARD},
+        "alt_affine_einsum": {"affine_backward": ALT_AFFINE_EINSUM},
+        "alt_affine_dot": {"affine_backward": ALT_AFFINE_DOT},
+        "alt_sigmoid_backward": {"sigmoid_backward": ALT_SIGMOID_BACKWARD},
         "alt_three_layer": {"three_layer_backward": ALT_THREE_LAYER},
-        "alt_quiz_int": {"quiz_chain_rule": "answer_chain_rule = 14"},
+        "alt_three_layer_loop": {"three_layer_backward": ALT_THREE_LAYER_LOOP},
+        "alt_quiz_string": {"quiz_chain_rule": 'answer_chain_rule = " -5 "'},
+        "alt_quiz_int": {"quiz_chain_rule": "answer_chain_rule = -5"},
+        "alt_quiz_numpy": {"quiz_chain_rule": "answer_chain_rule = np.float32(2 * (1.5 - 4))"},
     },
     mistakes={
         "batched_softmax": Mistake(
@@ -269,20 +370,54 @@ CHAPTER = Chapter(
         "sce_no_n": Mistake(
             {"softmax_cross_entropy_backward": BUG_SCE_NO_N},
             {"test_softmax_cross_entropy_backward_values", "test_softmax_cross_entropy_backward_one_hot",
-             "test_softmax_cross_entropy_backward_numerical"},
+             "test_softmax_cross_entropy_backward_numerical", TL[1], TL[2]},
             {"test_softmax_cross_entropy_backward_values": "WITHOUT dividing by the batch size N",
              "test_softmax_cross_entropy_backward_one_hot": "WITHOUT dividing by the batch size N",
-             "test_softmax_cross_entropy_backward_numerical": "WITHOUT dividing by the batch size N"}),
+             "test_softmax_cross_entropy_backward_numerical": "WITHOUT dividing by the batch size N",
+             TL[1]: "not divided by the batch size N", TL[2]: "WITHOUT dividing by the batch size N"}),
+        "affine_db_mean": Mistake(
+            {"affine_backward": BUG_AFFINE_DB_MEAN},
+            {"test_affine_backward_values", "test_affine_backward_numerical", TL[1], TL[2]},
+            {"test_affine_backward_values": "MEAN of dout over the batch instead of the SUM"}),
+        "affine_db_axis1": Mistake(
+            {"affine_backward": BUG_AFFINE_DB_AXIS1},
+            {"test_affine_backward_values", "test_affine_backward_numerical", *TL},
+            {"test_affine_backward_values": "summing over the units (axis 1)",
+             TL[0]: "one entry per unit of its layer"}),
+        "affine_dw_over_n": Mistake(
+            {"affine_backward": BUG_AFFINE_DW_OVER_N},
+            {"test_affine_backward_values", "test_affine_backward_numerical", TL[1], TL[2]},
+            {"test_affine_backward_values": "dividing dW by the batch size N"}),
+        "affine_dw_transposed": Mistake(
+            {"affine_backward": BUG_AFFINE_DW_TRANSPOSED},
+            {"test_affine_backward_values", "test_affine_backward_numerical", *TL},
+            {"test_affine_backward_values": "axes are swapped", TL[0]: "axes are swapped"}),
+        "sigmoid_backward_note": Mistake(
+            {"sigmoid_backward": BUG_SIGMOID_BACKWARD_NOTE},
+            {"test_sigmoid_backward_values", "test_sigmoid_backward_numerical", TL[1], TL[2]},
+            {"test_sigmoid_backward_values": "the course note's mistake",
+             TL[1]: "z (the activation OUTPUT", TL[2]: "sigmoid derivative to z (the activation OUTPUT)"}),
+        "sigmoid_backward_no_dout": Mistake(
+            {"sigmoid_backward": BUG_SIGMOID_BACKWARD_NO_DOUT},
+            {"test_sigmoid_backward_values", "test_sigmoid_backward_numerical", TL[1], TL[2]},
+            {"test_sigmoid_backward_values": "without the upstream gradient dout"}),
         "three_layer_d_sigmoid_of_z": Mistake(
-            {"three_layer_backward": BUG_THREE_LAYER_SEED},
-            {"test_three_layer_backward_numerical", "test_three_layer_backward_reference"},
-            {"test_three_layer_backward_numerical": "z (the activation OUTPUT",
-             "test_three_layer_backward_reference": "sigmoid derivative to z (the activation OUTPUT)"}),
+            {"three_layer_backward": BUG_THREE_LAYER_NOTE},
+            {TL[1], TL[2]},
+            {TL[1]: "z (the activation OUTPUT", TL[2]: "sigmoid derivative to z (the activation OUTPUT)"}),
         "three_layer_u": Mistake(
             {"three_layer_backward": BUG_THREE_LAYER_U},
-            {"test_three_layer_backward_numerical", "test_three_layer_backward_reference"},
-            {"test_three_layer_backward_numerical": "u * (1 - u)",
-             "test_three_layer_backward_reference": "u * (1 - u)"}),
+            {TL[1], TL[2]},
+            {TL[1]: "u * (1 - u)", TL[2]: "u * (1 - u)"}),
+        "three_layer_u_to_sigmoid_backward": Mistake(
+            {"three_layer_backward": BUG_THREE_LAYER_U_TO_SIGMOID_BACKWARD},
+            {TL[1], TL[2]},
+            {TL[1]: "u * (1 - u)", TL[2]: "u passed to sigmoid_backward"}),
+        "three_layer_wrong_input": Mistake(
+            {"three_layer_backward": BUG_THREE_LAYER_WRONG_INPUT},
+            set(TL),
+            {TL[0]: "pairs the INPUT of its own layer", TL[1]: "pairs the INPUT of its own layer",
+             TL[2]: "pairs the INPUT of its own layer"}),
         "numgrad_not_restored": Mistake(
             {"numerical_gradient": BUG_NUMGRAD_NOT_RESTORED},
             {"test_numerical_gradient_vector", "test_numerical_gradient_matrix"},
@@ -293,7 +428,13 @@ CHAPTER = Chapter(
             {"test_numerical_gradient_vector", "test_numerical_gradient_matrix"},
             {"test_numerical_gradient_vector": "dividing by h instead of 2h"}),
         "quiz_z": Mistake(
-            {"quiz_chain_rule": "answer_chain_rule = 49.0"}, {"test_quiz_chain_rule"},
+            {"quiz_chain_rule": "answer_chain_rule = 6.25"}, {"test_quiz_chain_rule"},
             {"test_quiz_chain_rule": "z itself"}),
+        "quiz_sign": Mistake(
+            {"quiz_chain_rule": 'answer_chain_rule = "5"'}, {"test_quiz_chain_rule"},
+            {"test_quiz_chain_rule": "dropping the sign"}),
+        "quiz_not_a_number": Mistake(
+            {"quiz_chain_rule": 'answer_chain_rule = "2(x + y)"'}, {"test_quiz_chain_rule"},
+            {"test_quiz_chain_rule": "is not one"}),
     },
 )

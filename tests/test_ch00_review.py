@@ -34,30 +34,30 @@ def test_whole_batch_softmax_is_the_bug_only_for_batches():
     assert not np.allclose(bad[0], review.softmax_whole_batch(X[:1])[0])   # a row depends on the others
 
 
-def test_seed_gradient_check_exposes_d_sigmoid_of_z():
-    check = review.seed_gradient_check()
-    err = dict(zip(check["keys"], check["seed"]))
+def test_note_gradient_check_exposes_d_sigmoid_of_z():
+    check = review.note_gradient_check()
+    err = dict(zip(check["keys"], check["note"]))
     ok = dict(zip(check["keys"], check["correct"]))
     assert max(ok.values()) < 1e-6, ok
     assert err["W3"] < 1e-6 and err["b3"] < 1e-6, err          # the output layer is right
     assert min(err["W1"], err["b1"], err["W2"], err["b2"]) > 1e-2, err   # every hidden layer is wrong
 
 
-def test_seed_backward_matches_correct_backprop_when_derivative_fixed():
-    # Independent check: with z*(1-z) written out, the seed's structure gives the network's gradient.
+def test_note_backward_is_right_at_the_output_and_wrong_below():
+    # Independent check: the output layer of the note's backward pass agrees with the network's gradient.
     from dlcourse.network import MultiLayerNet
     rng = np.random.default_rng(3)
     net = MultiLayerNet(5, [4, 3], 3, activation="sigmoid", weight_init=1.0, rng=rng)
     x = np.linspace(-1, 1, 20).reshape(4, 5)
     t = np.array([0, 2, 1, 2])
-    g_seed = review.seed_backward(net.params, x, t)
+    g_note = review.note_backward(net.params, x, t)
     g_net = net.gradient(x, t)
-    np.testing.assert_allclose(g_seed["W3"], g_net["W3"], rtol=1e-10, atol=1e-14)
-    assert not np.allclose(g_seed["W1"], g_net["W1"], rtol=1e-3)
+    np.testing.assert_allclose(g_note["W3"], g_net["W3"], rtol=1e-10, atol=1e-14)
+    assert not np.allclose(g_note["W1"], g_net["W1"], rtol=1e-3)
 
 
 def test_review_figures_draw():
-    for fig in (review.plot_batched_softmax_bug(), review.plot_gradient_check(review.seed_gradient_check())):
+    for fig in (review.plot_batched_softmax_bug(), review.plot_gradient_check(review.note_gradient_check())):
         assert isinstance(fig, Figure)
         fig.canvas.draw()
 

@@ -130,3 +130,42 @@ def test_check_tuple_returns_the_outputs_or_names_the_missing_return():
         check_tuple(np.ones(2), ["w", "v"], "momentum_step(...)")
     with pytest.raises(AssertionError, match="End your function with `return w, m, v`"):
         check_tuple((1, 2), ["w", "m", "v"], "adam_step(...)")
+
+
+@pytest.mark.parametrize("answer", [0.16, "0.16", " 0.16 ", "4/25", "1.6e-1", np.float32(0.16), np.array([0.16]),
+                                    0.1601])
+def test_number_answers_in_any_reasonable_form(answer):
+    from fractions import Fraction
+
+    from dlcourse.checks import answer_key, as_number, check_number_answer
+
+    assert abs(as_number(answer, name="a") - 0.16) < 2e-4
+    assert as_number(Fraction(4, 25), name="a") == 0.16
+    assert as_number("\u22125", name="a") == -5.0 and as_number(-5, name="a") == -5.0
+    assert check_number_answer(answer, answer_key(0.16), name="a") is None   # a number would be partial credit
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (None, "expected a number"), (True, "expected a number"), ("0.16 or so", "not one"), ([0.16], "expected a number"),
+    (np.zeros(2), "one number"), (float("nan"), "finite"), (Ellipsis, "expected a number"),
+])
+def test_number_answers_that_are_not_numbers_say_what_to_write(answer, fragment):
+    from dlcourse.checks import as_number
+
+    with pytest.raises(AssertionError, match=fragment) as err:
+        as_number(answer, name="answer_x")
+    assert "answer_x = 0.5" in str(err.value)
+
+
+def test_check_number_answer_says_not_yet_without_the_answer(capsys):
+    from dlcourse.checks import answer_key, check_number_answer
+
+    key = answer_key(-5.0)
+    assert key != answer_key(5.0) and key != answer_key(-5.1) and key == answer_key(-5.001)
+    check_number_answer("-5", key, name="answer_x")
+    assert "correct" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="not yet") as err:
+        check_number_answer(6.25, key, name="answer_x")
+    assert "-5" not in str(err.value)
+    # near the edge of the rounding bucket, a tiny difference in the last digits does not matter
+    check_number_answer(0.16049999, answer_key(0.1605), name="a")

@@ -77,10 +77,10 @@ def test_a_cell_that_exits_breaks_only_itself(release):
     from dlcourse.sandbox import grade_notebook
 
     answers = answer_sources(SOURCE)
-    answers["quiz_sigmoid_grad_max"] = "import os\nos._exit(3)\n"
+    answers["quiz_sigmoid_grad_from_output"] = "import os\nos._exit(3)\n"
     r = grade_notebook(SOURCE, build_submission(release, answers))
-    assert r.failed == {"test_quiz_sigmoid_grad_max"}, r.scores
-    assert "ended the Python process" in r.answer_errors["quiz_sigmoid_grad_max"]
+    assert r.failed == {"test_quiz_sigmoid_grad_from_output"}, r.scores
+    assert "ended the Python process" in r.answer_errors["quiz_sigmoid_grad_from_output"]
 
 
 # ------------------------------------------------------------------------------------------ class run

@@ -18,13 +18,17 @@ modifies its inputs in place is caught.
 from __future__ import annotations
 
 import copy
+import hashlib
+import numbers
+import re
 import traceback
 import warnings
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe"]
+__all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
+           "answer_key", "check_number_answer"]
 
 
 def fail(message: str) -> None:
@@ -252,3 +256,63 @@ def check_scalar(actual: Any, expected: float, *, name: str, rtol: float = 1e-6,
         elif hint:
             msg += " Usual cause: " + hint
         fail(msg)
+
+
+# ----------------------------------------------------------------------------- numeric quiz answers
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_TEXT = re.compile(rf"^({_NUMBER})(?:/({_NUMBER}))?$")
+
+
+def as_number(answer: Any, *, name: str) -> float:
+    """A quiz answer as a float, whatever reasonable form it came in.
+
+    Accepted: ``int``, ``float``, NumPy scalars, one-element arrays, ``fractions.Fraction``, and strings
+    that spell a number or a fraction (``"0.16"``, ``" -5 "``, ``"4/25"``, ``"1.6e-1"``, with a Unicode
+    minus sign too). Anything else fails with a message saying what to write.
+    """
+    hint = f"Write a number, e.g. `{name} = 0.5` (or a fraction such as `1/2`)."
+    if isinstance(answer, (bool, np.bool_)) or answer is None or answer is Ellipsis:
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if isinstance(answer, np.ndarray):
+        if answer.size != 1:
+            fail(f"{name}: expected one number, got an array of shape {answer.shape}. {hint}")
+        answer = answer.reshape(())[()]
+    if isinstance(answer, str):
+        text = answer.strip().replace("\u2212", "-").replace(" ", "")
+        m = _NUMBER_TEXT.match(text)
+        if not m:
+            fail(f"{name}: expected a number, got the text {answer!r}, which is not one. {hint}")
+        value = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+    elif isinstance(answer, (numbers.Real, np.number)):
+        value = float(answer)
+    else:
+        fail(f"{name}: expected a number, got {describe(answer)}. {hint}")
+    if not np.isfinite(value):
+        fail(f"{name}: expected a finite number, got {value!r}. {hint}")
+    return value
+
+
+def answer_key(value: float, digits: int = 3) -> str:
+    """A fingerprint of ``value`` rounded to ``digits`` significant digits.
+
+    A visible quiz test compares fingerprints, so it can tell a student "correct" or "not yet"
+    without printing the answer.
+    """
+    return hashlib.sha256(f"{float(value):.{digits - 1}e}".encode()).hexdigest()[:16]
+
+
+def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> None:
+    """Visible feedback for a numeric quiz: "correct" (printed) or "not yet" (a failure).
+
+    ``key`` is :func:`answer_key` of the right answer. The answer counts as correct when it agrees
+    with it to ``digits`` significant digits. Returns None on purpose: a number left as the last value
+    of an nbgrader test cell would be taken as partial credit.
+    """
+    value = as_number(answer, name=name)
+    nudge = 10.0 ** -(digits + 1)
+    if any(answer_key(v, digits) == key for v in (value, value * (1 + nudge), value * (1 - nudge))):
+        print(f"{name} = {value:.{digits + 1}g}: correct.")
+        return
+    fail(f"{name} = {value:.{digits + 1}g}: not yet right (compared to {digits} significant digits). "
+         "Work through the question again; the explanation of the usual wrong answers comes with the "
+         "grading.")

@@ -3,7 +3,7 @@
 - :func:`activation_curves` / :func:`plot_activations`: sigmoid, tanh and ReLU with their derivatives
   (the sigmoid's derivative peaks at 0.25, the 確認テスト).
 - :func:`plot_derivative_bound`: the bound 0.25**k on the product of k sigmoid derivatives.
-- :func:`run_seed_experiment` / :func:`plot_seed_experiment`: the course note's experiment, a
+- :func:`run_note_experiment` / :func:`plot_note_experiment`: the experiment of the Day 2 course note, a
   784-40-20-10 network, weights drawn with std 0.01, SGD with learning rate 0.1, 2000 iterations of
   batch 100 on MNIST; sigmoid hidden layers stay at chance level while ReLU learns, and the per-layer
   gradient magnitudes show why.
@@ -18,8 +18,8 @@ from ..functions import relu, relu_grad, sigmoid, sigmoid_grad, tanh_grad
 from ..network import MultiLayerNet
 from ..optimizers import SGD
 
-__all__ = ["activation_curves", "plot_activations", "plot_derivative_bound", "run_seed_experiment",
-           "plot_seed_experiment", "LAYER_COLORS"]
+__all__ = ["activation_curves", "plot_activations", "plot_derivative_bound", "run_note_experiment",
+           "plot_note_experiment", "LAYER_COLORS"]
 
 LAYER_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 
@@ -76,21 +76,24 @@ def plot_derivative_bound(max_depth: int = 10) -> Figure:
     return fig
 
 
-def run_seed_experiment(activation: str, data, *, iters: int = 2000, batch_size: int = 100, lr: float = 0.1,
+def run_note_experiment(activation: str, data, *, iters: int = 2000, batch_size: int = 100, lr: float = 0.1,
                         weight_std: float = 0.01, hidden_sizes=(40, 20), eval_every: int = 100,
-                        eval_samples: int = 2000, seed: int = 0, dtype=np.float32) -> dict:
+                        eval_samples: int | None = None, seed: int = 0, dtype=np.float32) -> dict:
     """Train the course note's network with plain SGD and record accuracy and gradient sizes.
 
     activation: "sigmoid", "relu" or "tanh" (hidden layers); data: ``((x_train, t_train), (x_test, t_test))``
     as returned by :func:`dlcourse.data.load_mnist` (labels, not one-hot).
-    Mini-batches are drawn with replacement from ``np.random.default_rng(seed)`` (the seed's
-    ``np.random.choice``); the weights come from the same generator.
+    Mini-batches are drawn with replacement from the random generator ``np.random.default_rng(seed)``
+    (like the note's ``np.random.choice``); the weights come from the same generator.
+    The test accuracy is measured on the first ``eval_samples`` test images (default: all of them).
 
     Returns a dict:
-      ``"iters"`` (E,) iteration numbers of the evaluations, ``"test_acc"`` (E,) accuracy on the first
-      ``eval_samples`` test images, ``"train_acc"`` (E,) accuracy on the current batch,
+      ``"iters"`` (E,) iteration numbers of the evaluations, ``"test_acc"`` (E,) accuracy on the test
+      images, ``"train_acc"`` (E,) accuracy on the current batch,
       ``"grad_mean_abs"`` (iters, L) mean |dE/dW_l| of every weight matrix at every iteration,
-      ``"loss"`` (iters,), ``"activation"``.
+      ``"loss"`` (iters,), ``"activation"``,
+      ``"pred_counts"`` (10,) how many test images the final network assigns to each digit, and
+      ``"class_share"`` (10,) the share of each digit among those test images.
     """
     (x_train, t_train), (x_test, t_test) = data
     rng = np.random.default_rng(seed)
@@ -100,7 +103,7 @@ def run_seed_experiment(activation: str, data, *, iters: int = 2000, batch_size:
     n_layers = len(hidden_sizes) + 1
     grad_mean_abs = np.zeros((iters, n_layers))
     loss = np.zeros(iters)
-    xs, ts = x_test[:eval_samples], t_test[:eval_samples]
+    xs, ts = (x_test, t_test) if eval_samples is None else (x_test[:eval_samples], t_test[:eval_samples])
     evals, test_acc, train_acc = [], [], []
     for i in range(iters):
         idx = rng.integers(0, len(x_train), batch_size)
@@ -113,8 +116,10 @@ def run_seed_experiment(activation: str, data, *, iters: int = 2000, batch_size:
             train_acc.append(net.accuracy(xb, tb))
         loss[i] = net.loss(xb, tb) if (i % 10 == 0) else np.nan
         opt.update(net.params, grads)
+    pred_counts = np.bincount(np.argmax(net.predict(xs), axis=1), minlength=10)
     return {"activation": activation, "iters": np.array(evals), "test_acc": np.array(test_acc),
-            "train_acc": np.array(train_acc), "grad_mean_abs": grad_mean_abs, "loss": loss}
+            "train_acc": np.array(train_acc), "grad_mean_abs": grad_mean_abs, "loss": loss,
+            "pred_counts": pred_counts, "class_share": np.bincount(ts, minlength=10) / len(ts)}
 
 
 def _smooth(v: np.ndarray, width: int) -> np.ndarray:
@@ -124,10 +129,12 @@ def _smooth(v: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(v, kernel, mode="valid")
 
 
-def plot_seed_experiment(results, smooth: int = 20) -> Figure:
+def plot_note_experiment(results, smooth: int = 20) -> Figure:
     """Left: test accuracy of each run. Right: mean |dE/dW| per layer over the iterations (log scale).
 
-    results: a list of dicts from :func:`run_seed_experiment` (e.g. sigmoid and ReLU).
+    results: a list of dicts from :func:`run_note_experiment` (e.g. sigmoid and ReLU). A run whose final
+    network answers one digit for every test image gets a dotted line at that digit's share of the test
+    images: the accuracy of always giving that answer.
     """
     fig, (ax_a, ax_g) = _figure((10.0, 3.6), ncols=2)
     styles = ("-", "--", ":", "-.")
@@ -139,8 +146,14 @@ def plot_seed_experiment(results, smooth: int = 20) -> Figure:
             ax_g.semilogy(np.arange(len(curve)) + smooth // 2 + 1, curve, ls,
                           color=LAYER_COLORS[layer % len(LAYER_COLORS)],
                           label=f"{r['activation']}: W{layer + 1}")
-    ax_a.axhline(0.1135, color="gray", lw=1, ls=":")
-    ax_a.annotate("11.35 %: always answering '1'", xy=(0, 0.1135), xytext=(600, 0.03), fontsize=8, color="gray")
+    for r in results:
+        counts = r["pred_counts"]
+        if counts.max() == counts.sum():                   # one answer for every test image
+            k = int(np.argmax(counts))
+            share = float(r["class_share"][k])
+            ax_a.axhline(share, color="gray", lw=1, ls=":")
+            ax_a.annotate(f"{100 * share:.2f} %: always answering '{k}'", xy=(0, share), xytext=(600, 0.03),
+                          fontsize=8, color="gray")
     ax_a.set_ylim(0, 1)
     ax_a.set_xlabel("iteration")
     ax_a.set_ylabel("accuracy")

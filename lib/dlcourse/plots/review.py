@@ -1,9 +1,10 @@
 """Figures and small experiments of chapter 0, the review (Day 1 の復習).
 
-- :func:`softmax_whole_batch`: the batched-softmax BUG of seed report 001, kept here on purpose to show it.
+- :func:`softmax_whole_batch`: the batched-softmax BUG of a learner's report (a softmax that normalises
+  over the whole batch), kept here on purpose to show it.
 - :func:`plot_batched_softmax_bug`: per-row probabilities of a batch, correct versus the bug.
-- :func:`seed_backward` / :func:`seed_gradient_check`: the course note's backward pass, which applies
-  ``d_sigmoid`` to z (the activation's OUTPUT), compared with correct backpropagation and with
+- :func:`note_backward` / :func:`note_gradient_check`: the backward pass of the Day 2 course note, which
+  applies ``d_sigmoid`` to z (the activation's OUTPUT), compared with correct backpropagation and with
   numerical gradients.
 - :func:`train_with_softmax` / :func:`plot_softmax_training`: the same network trained with the correct
   softmax and with the batched bug.
@@ -18,12 +19,12 @@ from ..functions import one_hot, relu, sigmoid, softmax, softmax_cross_entropy
 from ..gradcheck import relative_error
 from ..network import MultiLayerNet
 
-__all__ = ["softmax_whole_batch", "plot_batched_softmax_bug", "seed_backward", "seed_gradient_check",
+__all__ = ["softmax_whole_batch", "plot_batched_softmax_bug", "note_backward", "note_gradient_check",
            "plot_gradient_check", "train_with_softmax", "plot_softmax_training"]
 
 
 def softmax_whole_batch(x):
-    """THE BUG of seed report 001 (do not use): ``exp(x - max) / sum(exp(x - max))`` over the whole array.
+    """THE BUG of a learner's report (do not use): ``exp(x - max) / sum(exp(x - max))`` over the whole array.
 
     x: (C,) or (N, C). For one vector it is the softmax; for a batch it divides by the sum over all
     N*C entries, so the rows no longer sum to 1 and each row depends on the other rows.
@@ -68,12 +69,12 @@ def _forward(params, x):
     return z1, z2, y
 
 
-def seed_backward(params, x, t):
-    """The course note's backward pass, reproduced with its mistake.
+def note_backward(params, x, t):
+    """The backward pass of the Day 2 course note, reproduced with its mistake.
 
     params: W1 (D, H1), b1, W2 (H1, H2), b2, W3 (H2, C), b3 of a sigmoid 3-layer network; x (N, D); t (N,) labels.
-    Uses ``d_sigmoid(v) = sigmoid(v) * (1 - sigmoid(v))`` on z (the activation's OUTPUT) as the seed
-    does, i.e. ``delta2 = (delta3 @ W3.T) * d_sigmoid(z2)``: sigma'(z) instead of sigma'(u).
+    Uses ``d_sigmoid(v) = sigmoid(v) * (1 - sigmoid(v))`` on z (the activation's OUTPUT) as the note's
+    code does, i.e. ``delta2 = (delta3 @ W3.T) * d_sigmoid(z2)``: sigma'(z) instead of sigma'(u).
     Returns the gradient dict W1..b3.
     """
     z1, z2, y = _forward(params, x)
@@ -92,12 +93,12 @@ def seed_backward(params, x, t):
     return grad
 
 
-def seed_gradient_check(sizes=(8, 6, 5, 4), n_samples: int = 10, weight_std: float = 1.0, seed: int = 0) -> dict:
-    """Relative errors against numerical gradients: correct backprop versus the seed's ``d_sigmoid(z)``.
+def note_gradient_check(sizes=(8, 6, 5, 4), n_samples: int = 10, weight_std: float = 1.0, seed: int = 0) -> dict:
+    """Relative errors against numerical gradients: correct backprop versus the note's ``d_sigmoid(z)``.
 
     A small sigmoid network ``sizes`` (input, hidden1, hidden2, classes) in float64, random inputs and labels
-    from ``np.random.default_rng(seed)``. Returns ``{"keys": [...], "correct": [...], "seed": [...]}`` with
-    one relative error (:func:`dlcourse.gradcheck.relative_error`) per parameter.
+    from ``np.random.default_rng(seed)``. Returns ``{"keys": [...], "correct": [...], "note": [...]}`` with
+    one relative error (:func:`dlcourse.gradcheck.relative_error`) per parameter ("note": the note's code).
     """
     rng = np.random.default_rng(seed)
     net = MultiLayerNet(sizes[0], list(sizes[1:-1]), sizes[-1], activation="sigmoid", weight_init=weight_std,
@@ -106,21 +107,21 @@ def seed_gradient_check(sizes=(8, 6, 5, 4), n_samples: int = 10, weight_std: flo
     t = rng.integers(0, sizes[-1], n_samples)
     numeric = net.numerical_gradient(x, t)
     correct = net.gradient(x, t)
-    buggy = seed_backward(net.params, x, t)
+    buggy = note_backward(net.params, x, t)
     keys = ["W1", "b1", "W2", "b2", "W3", "b3"]
     return {"keys": keys,
             "correct": [relative_error(correct[k], numeric[k]) for k in keys],
-            "seed": [relative_error(buggy[k], numeric[k]) for k in keys]}
+            "note": [relative_error(buggy[k], numeric[k]) for k in keys]}
 
 
 def plot_gradient_check(check: dict) -> Figure:
-    """Bars (log scale) of the relative errors returned by :func:`seed_gradient_check`."""
+    """Bars (log scale) of the relative errors returned by :func:`note_gradient_check`."""
     keys = check["keys"]
     k = np.arange(len(keys))
     fig = Figure(figsize=(6.5, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.bar(k - 0.2, np.maximum(check["correct"], 1e-16), 0.4, color="tab:blue", label="sigma'(u) = z(1 - z)")
-    ax.bar(k + 0.2, np.maximum(check["seed"], 1e-16), 0.4, color="tab:red", label="seed: d_sigmoid(z)")
+    ax.bar(k + 0.2, np.maximum(check["note"], 1e-16), 0.4, color="tab:red", label="course note: d_sigmoid(z)")
     ax.set_yscale("log")
     ax.axhline(1e-6, color="gray", ls=":", lw=1)
     ax.set_xticks(k, keys)
@@ -135,9 +136,10 @@ def train_with_softmax(softmax_fn, data, *, iters: int = 300, batch_size: int = 
                        hidden_sizes=(40, 20), eval_every: int = 5, eval_samples: int = 1000, seed: int = 0) -> dict:
     """Train a ReLU network (He initialisation, SGD) whose output uses ``softmax_fn`` and ``(y - t) / N``.
 
-    This is the training loop of seed report 001 in miniature: backpropagation assumes a correct
-    softmax, so a wrong ``softmax_fn`` silently gives wrong gradients. The loss and the accuracy are
-    always MEASURED with the correct softmax cross-entropy, to compare the runs fairly.
+    This is the training loop of the learner's report on the batched softmax, in miniature:
+    backpropagation assumes a correct softmax, so a wrong ``softmax_fn`` silently gives wrong gradients.
+    The loss and the accuracy are always MEASURED with the correct softmax cross-entropy, to compare the
+    runs fairly.
     data: ``((x_train, t_train), (x_test, t_test))`` with integer labels.
     Returns ``{"iters", "loss", "test_acc"}`` (evaluations every ``eval_every`` iterations); a run whose
     parameters become NaN/inf stops there (``"diverged_at"`` is that iteration, else None).

@@ -2,9 +2,9 @@
 
 :func:`layer_statistics` is the pure compute part (tested directly): a deep fully connected
 network of equal-width hidden layers, fed a fixed batch of random inputs, with a softmax
-cross-entropy output; it returns the mean |dE/dW| of every layer and the histograms of the
-hidden activations. :class:`ActivationExplorer` draws them and redraws in place when a control
-changes.
+cross-entropy output; it returns the mean |dE/dW| of every layer, the mean |dE/du| that reaches
+each hidden layer (the backward signal) and the histograms of the hidden activations.
+:class:`ActivationExplorer` draws them and redraws in place when a control changes.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: floa
 
     Network: x (n_samples, width) -> depth x [affine (width, width), zero bias -> activation]
     -> affine (width, n_classes) -> softmax cross-entropy with labels ``arange(n_samples) % n_classes``.
-    Every weight matrix is ``init_std * (standard normal)``; the normal draws are fixed by ``seed``, so
-    changing ``init_std`` rescales the same matrices.
+    Every weight matrix is ``init_std * (standard normal)``; the normal draws are fixed by the random
+    seed ``seed``, so changing ``init_std`` rescales the same matrices.
 
     Returns a dict:
       ``"grad_mean_abs"`` (depth + 1,) mean |dE/dW_l| for the hidden layers 1..depth and the output layer;
@@ -119,7 +119,7 @@ class ActivationExplorer:
 
     def __init__(self, activation: str = "sigmoid", depth: int = 5, init_std: float = 0.01, width: int = 100,
                  n_samples: int = 500, seed: int = 0):
-        self._kw = {"width": width, "n_samples": n_samples, "seed": seed, "max_depth": self.MAX_DEPTH}
+        self._kw = dict(width=width, n_samples=n_samples, seed=seed, max_depth=self.MAX_DEPTH)
         self.activation = widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation,
                                                 description="activation")
         self.depth = widgets.IntSlider(value=depth, min=1, max=self.MAX_DEPTH, description="hidden layers",
@@ -130,9 +130,12 @@ class ActivationExplorer:
         self.info = widgets.HTML()
         fig, (self.ax_grad, self.ax_hist) = new_figure(figsize=(10.0, 3.8), ncols=2)
         self.fig = fig
-        (self.grad_line,) = self.ax_grad.semilogy([1], [1.0], "o-", color="tab:blue", label="mean |dE/dW|")
+        (self.grad_line,) = self.ax_grad.semilogy([1], [1.0], "o-", color="tab:blue", label="mean |dE/dW| (weights)")
+        (self.delta_line,) = self.ax_grad.semilogy([1], [1.0], "s--", color="tab:orange", ms=4,
+                                                   label="mean |dE/du| (backward signal)")
+        self.ax_grad.legend(loc="lower right", fontsize=8)
         self.ax_grad.set_xlabel("layer (1 = next to the input)")
-        self.ax_grad.set_ylabel("mean |dE/dW| (log)")
+        self.ax_grad.set_ylabel("gradient size (log)")
         self.ax_grad.grid(alpha=0.3, which="both")
         self.ax_hist.set_xlabel("activation value")
         self.ax_hist.set_ylabel("hidden layer")
@@ -158,13 +161,16 @@ class ActivationExplorer:
         self.stats = st
         depth = st["depth"]
         g = np.maximum(st["grad_mean_abs"], 1e-300)
+        d = np.maximum(st["delta_mean_abs"], 1e-300)
         layers = np.arange(1, depth + 2)
         self.grad_line.set_data(layers, g)
+        self.delta_line.set_data(layers[:-1], d)
         self.ax_grad.set_xlim(0.5, depth + 1.5)
         self.ax_grad.set_xticks(layers, [str(k) for k in layers[:-1]] + ["out"])
-        lo, hi = float(np.min(g)), float(np.max(g))
+        lo, hi = float(min(np.min(g), np.min(d))), float(max(np.max(g), np.max(d)))
         self.ax_grad.set_ylim(lo / 3, hi * 3)
-        self.ax_grad.set_title(f"{st['activation']}: first/last layer gradient ratio = {g[0] / g[-1]:.2g}")
+        self.ax_grad.set_title(f"{st['activation']}: |dE/dW| of layer 1 / output layer = {g[0] / g[-1]:.2g}",
+                               fontsize=10)
         centers = 0.5 * (st["edges"][1:] + st["edges"][:-1])
         colors = _layer_colors(depth)
         for k, line in enumerate(self.hist_lines):
@@ -180,7 +186,9 @@ class ActivationExplorer:
         self.ax_hist.set_ylim(-0.1, depth)
         self.ax_hist.set_yticks(np.arange(depth) + 0.3, [str(depth - k) for k in range(depth)])
         self.ax_hist.set_title("activation histograms (each scaled to its peak)")
+        ratio = np.exp(np.mean(np.log(d[:-1] / d[1:]))) if depth > 1 else float("nan")
         self.info.value = (f"<small>mean |dE/dW|: layer 1 = {g[0]:.3g}, output layer = {g[-1]:.3g}. "
+                           f"Backward signal |dE/du|: multiplied by {ratio:.3g} per layer on its way down (geometric mean). "
                            f"Activation std per layer: {', '.join(f'{v:.2g}' for v in st['act_std'])}.</small>")
         self.view.refresh()
 
