@@ -202,3 +202,11 @@ def test_user_image_installs_the_pins_of_pyproject():
                 assert name not in pins or pins[name] == ver, (
                     f"the image pins {name}=={ver}, pyproject.toml {name}=={pins[name]}")
     assert project_installed, "the image must `pip install .` the course, so that it gets pyproject.toml's pins"
+
+
+def test_readme_gives_the_grading_commands_by_their_current_name():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## On a server", 1)[1].split("\n## ", 1)[0]
+    for command in ("grade", "feedback", "export"):
+        assert hubctl.grading_command_text(command) in section, (
+            f"README 'On a server' should show `{hubctl.grading_command_text(command)}`")
