@@ -35,6 +35,7 @@ import argparse
 import csv
 import grp
 import hashlib
+import importlib.util
 import json
 import os
 import pwd
@@ -59,8 +60,9 @@ DEFAULT_STATE = Path("/srv/dlcourse-hub")
 ACCOUNT_MARK = "dlcourse hub"  # the GECOS comment of accounts this command created
 
 # The instructors' grading commands (release, collect, grade, feedback, export): the one place that
-# names their module, used for the hub's configuration, the printed instructions and the tests.
-GRADE_MODULE = "dlcourse.course"
+# names their module, used for the hub's configuration, the printed instructions and the tests. They
+# are moving from `python -m dlcourse.course` to their own package, `python -m dlgrade`.
+GRADE_MODULE = "dlgrade" if importlib.util.find_spec("dlgrade") else "dlcourse.course"
 
 
 def grading_command(*args: str, python: str | None = None) -> list[str]:
