@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html as html_module
+import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -315,6 +318,8 @@ def test_instructor_collects_grades_and_releases_feedback(hub):
 # 5 -------------------------------------------------------------------------------------------------
 
 def _hidden_test_lines() -> list[str]:
+    """Code lines that only the hidden tests hold (not also somewhere in what students receive)."""
+    released = (REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb").read_text()
     lines = []
     for cell in nbformat.read(REPO / "source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4).cells:
         hidden = False
@@ -323,8 +328,9 @@ def _hidden_test_lines() -> list[str]:
                 hidden = True
             elif "END HIDDEN TESTS" in line:
                 hidden = False
-            elif hidden and len(line.strip()) > 20:
+            elif hidden and len(line.strip()) > 20 and json.dumps(line.strip())[1:-1] not in released:
                 lines.append(line.strip())
+    assert lines, f"{CHAPTER} has no hidden test line to look for"
     return lines
 
 
@@ -350,6 +356,12 @@ def test_student_fetches_and_reads_her_feedback(hub):
     shot(hub, page, "5-student-feedback")
     score, max_score = hub["score"]
     assert f"{CHAPTER} (Score: {score} / {max_score})" in text, f"her score is not on the page: {text[:500]}"
-    html = found[0].read_text()
-    leaked = [line for line in _hidden_test_lines() if line in html]
+    # The code as a reader sees it (no syntax-highlighting tags): her answers are there, hidden tests not.
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", found[0].read_text()))
+    answers = [line.strip() for source in answer_sources(REPO / "source" / CHAPTER / f"{CHAPTER}.ipynb").values()
+               for part in source.split("### BEGIN SOLUTION")[1:]
+               for line in part.split("### END SOLUTION")[0].splitlines() if len(line.strip()) > 12]
+    assert answers and all(line in shown for line in answers), (
+        "her answers are not all in the feedback as text: the check for hidden tests below would see nothing")
+    leaked = [line for line in _hidden_test_lines() if line in shown]
     assert not leaked, f"the feedback shows hidden tests: {leaked[:3]}"
