@@ -401,6 +401,12 @@ def prepare_course(layout: Layout, course: str, staff_gid: int, class_gid: int,
     os.chmod(folder, 0o2770)
 
     base = layout.exchange / course
+    # The exchange's top folder is writable by everyone (nbgrader checks it): a course folder that
+    # someone else made there before the course opened could hold their files. Refuse it.
+    for path in (base, base / "outbound", base / "inbound", base / "feedback"):
+        if path.exists() and (path.is_symlink() or path.lstat().st_uid != 0):
+            raise HubError(f"{path} exists and was not made by this command (owner uid {path.lstat().st_uid}): "
+                           "look at what is in it, remove it, and start again")
     _mkdir(base, 0o750, 0, class_gid)                  # members of the course only
     _mkdir(base / "outbound", 0o2775, 0, staff_gid)    # instructors release, members fetch
     _mkdir(base / "inbound", 0o2773, 0, staff_gid)     # students drop, only instructors list
