@@ -223,7 +223,8 @@ def hub(args: list[str]) -> int:
     if not any(a in ("-h", "--help", "--remove-accounts") for a in args):
         ensure_hub_tools()
     cmd = [str(python), str(HUB_DIR / "hubctl.py"), *args]
-    env = dict(_env(), PATH=str(python.parent) + os.pathsep + os.environ.get("PATH", ""))
+    env = dict(_env(), PATH=str(python.parent) + os.pathsep + os.environ.get("PATH", ""),
+               VIRTUAL_ENV=str(python.parent.parent))
     if os.name == "posix":  # the hub is this process from now on: Ctrl-C and SIGTERM reach it directly
         sys.stdout.flush()
         os.execve(cmd[0], cmd, env)
