@@ -66,11 +66,29 @@ def hub(output_dir):
     mnist = Path(os.environ["DLCOURSE_MNIST_DIR"]) if os.environ.get("DLCOURSE_MNIST_DIR") else None
     shots = output_dir / "hub"
     shots.mkdir(exist_ok=True)
+    for old in shots.glob("FAILED-*"):
+        old.unlink()
     with class_server(ROSTER, mnist=mnist if mnist and mnist.is_dir() else None) as server, chromium() as browser:
         term = {"server": server, "browser": browser, "shots": shots, "pages": {}}
         yield term
         for page in term["pages"].values():
             page.context.close()
+
+
+@pytest.fixture(autouse=True)
+def screenshots_on_failure(request, hub):
+    """When a step fails, every user's page as it was goes to test-output/hub/ (and the hub's log tail)."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        for user, page in hub["pages"].items():
+            try:
+                page.screenshot(path=str(hub["shots"] / f"FAILED-{request.node.name}-{user}.png"))
+            except Exception:  # the page may be gone with the failure
+                pass
+        log = hub["server"].log
+        if log.exists():
+            (hub["shots"] / f"FAILED-{request.node.name}-jupyterhub.log").write_text(log.read_text()[-20000:])
 
 
 def page_of(term, user):

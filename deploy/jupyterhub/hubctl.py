@@ -713,7 +713,9 @@ def run_hub(opts: Options, settings: dict) -> int:
             f"{grading_command_text('grade')}, then {grading_command_text('feedback')}, "
             f"{grading_command_text('export')}")
         say(f"hub log: {log_path}. Ctrl-C stops the hub and everyone's JupyterLab.")
-        return proc.wait()
+        code = proc.wait()
+        say(f"the hub has stopped (exit status {code}); everyone's files are kept")
+        return code
     except BaseException:
         stop(None, None)
         try:
