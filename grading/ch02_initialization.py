@@ -30,7 +30,52 @@ def init_statistics(ns):
                      mistakes={"using n_out instead of n_in": np.sqrt(2 / n_out)})
 
 
+def _predicted(sizes, w_stds, mean_square):
+    out = []
+    for n, s in zip(sizes[:-1], w_stds):
+        v = n * s * s * mean_square
+        out.append(np.sqrt(v * (0.5 - 1 / (2 * np.pi))))
+        mean_square = v / 2
+    return np.array(out)
+
+
+def prediction(ns):
+    for sizes, w_stds, m in [([64, 32, 32, 16, 8], [0.3, 0.1, 0.25, 0.5], 0.75), ([1, 1], [2.0], 9.0)]:
+        label = f"predict_relu_stds({sizes}, {w_stds}, {m})"
+        check_array(call(ns["predict_relu_stds"], sizes, w_stds, m, name=label), _predicted(sizes, w_stds, m),
+                    name=label, rtol=1e-6)
+
+
+def _measurement(ns, names):
+    gen = np.random.default_rng(5)
+    x = 1.0 + 2.0 * gen.standard_normal((40, 12))
+    params = [(0.4 * gen.standard_normal((12, 9)), gen.standard_normal(9)),
+              (0.5 * gen.standard_normal((9, 9)), 0.2 * gen.standard_normal(9)),
+              (0.3 * gen.standard_normal((9, 3)), np.zeros(3))]
+    funcs = {"relu": lambda a: np.maximum(a, 0), "tanh": np.tanh, "sigmoid": lambda a: 0.5 + 0.5 * np.tanh(a / 2)}
+    for name in names:
+        f = funcs[name]
+        z, want = x, []
+        for W, b in params:
+            z = f(z @ W + b)
+            want.append(z.std())
+        label = f"measure_layer_stds(x (40, 12), 12-9-9-3, {name!r})"
+        check_array(call(ns["measure_layer_stds"], x, params, name, name=label), np.array(want), name=label,
+                    rtol=1e-6)
+
+
+def measurement_relu(ns):
+    _measurement(ns, ["relu"])
+
+
+def measurement_tanh_sigmoid(ns):
+    _measurement(ns, ["tanh", "sigmoid"])
+
+
 NOTEBOOKS = {"ch02_initialization": NotebookSpec(extra_checks={
     "test_he_std_values": [stds],
     "test_init_weights_std": [init_statistics],
+    "test_predict_relu_stds_values": [prediction],
+    "test_measure_layer_stds_relu": [measurement_relu],
+    "test_measure_layer_stds_activations": [measurement_tanh_sigmoid],
 })}

@@ -32,6 +32,41 @@ def forward_and_backward(ns):
         check_array(got, want, name=f"{what} of batchnorm_backward for x (12, 5)", rtol=1e-5, atol=1e-7)
 
 
+def simplified_dx(ns):
+    _, ref_cache = L.batchnorm_forward(_X, _G, _B, eps=0.1)
+    dx_ref, _, _ = L.batchnorm_backward(_D, ref_cache)
+    got = call(ns["batchnorm_dx_simplified"], _D * _G, ref_cache.xhat, ref_cache.std,
+               name="batchnorm_dx_simplified(dxhat (12, 5), xhat, std) with eps = 0.1")
+    check_array(got, dx_ref, name="batchnorm_dx_simplified for x (12, 5), eps = 0.1", rtol=1e-6, atol=1e-9)
+
+
+def _running(ns, train):
+    gen = np.random.default_rng(271)
+    rm, rv, momentum = gen.standard_normal(5), gen.uniform(0.5, 2.0, 5), 0.6
+    label = f"batchnorm_forward_running(x (12, 5), ..., train={train}, momentum={momentum})"
+    res = call(ns["batchnorm_forward_running"], _X, _G, _B, rm, rv, train, momentum=momentum, name=label)
+    check_true(isinstance(res, (tuple, list)) and len(res) == 3,
+               f"{label}: expected (out, new_running_mean, new_running_var), got {describe(res)}.")
+    if train:
+        want = (L.batchnorm_forward(_X, _G, _B)[0], momentum * rm + (1 - momentum) * _X.mean(axis=0),
+                momentum * rv + (1 - momentum) * _X.var(axis=0))
+    else:
+        want = (L.batchnorm_inference(_X, _G, _B, rm, rv), rm, rv)
+    for got, ref, what in zip(res, want, ("out", "new_running_mean", "new_running_var")):
+        check_array(got, ref, name=f"{what} of {label}", rtol=1e-6, atol=1e-9)
+
+
+def running_train(ns):
+    _running(ns, True)
+
+
+def running_test(ns):
+    _running(ns, False)
+
+
 NOTEBOOKS = {"ch03_batch_norm": NotebookSpec(extra_checks={
     "test_batchnorm_backward_dx": [forward_and_backward],
+    "test_batchnorm_dx_simplified_values": [simplified_dx],
+    "test_batchnorm_forward_running_train": [running_train],
+    "test_batchnorm_forward_running_test": [running_test],
 })}

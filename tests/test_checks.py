@@ -169,3 +169,47 @@ def test_check_number_answer_says_not_yet_without_the_answer(capsys):
     assert "-5" not in str(err.value)
     # near the edge of the rounding bucket, a tiny difference in the last digits does not matter
     check_number_answer(0.16049999, answer_key(0.1605), name="a")
+
+
+@pytest.mark.parametrize("answer", [(64, 16, 12), [64, 16, 12], np.array([64.0, 16.0, 12.0]), "64x16x12",
+                                    "(64, 16, 12)", "64 × 16 × 12", ["64", 16, np.int32(12)], "64, 16, 12"])
+def test_several_numbers_in_any_reasonable_form(answer, capsys):
+    from dlcourse.checks import answer_key, as_numbers, check_numbers_answer
+
+    assert as_numbers(answer, 3, name="answer_shape") == (64.0, 16.0, 12.0)
+    assert check_numbers_answer(answer, answer_key((64, 16, 12)), 3, name="answer_shape") is None
+    assert "correct" in capsys.readouterr().out
+
+
+def test_several_numbers_not_yet_and_wrong_counts():
+    from dlcourse.checks import answer_key, as_numbers, check_numbers_answer
+
+    key = answer_key((16, 0))
+    assert key != answer_key(16) and key != answer_key((16, 1)) and key == answer_key([16.0, 0.0])
+    assert answer_key(2.5) == answer_key(np.float64(2.5))          # scalars keep their key
+    with pytest.raises(AssertionError, match="not yet right") as err:
+        check_numbers_answer((16, 1), key, 2, name="answer_floor")
+    assert "(16, 0)" not in str(err.value)
+    with pytest.raises(AssertionError, match="expected 3 numbers"):
+        as_numbers((1, 2), 3, name="answer_shape")
+    with pytest.raises(AssertionError, match="expected 2 numbers"):
+        as_numbers("16", 2, name="answer_floor")
+    with pytest.raises(AssertionError, match="expected a number"):
+        as_numbers((16, None), 2, name="answer_floor")
+
+
+# ----------------------------------------------------------------------------- multiple-choice answers
+from dlcourse.checks import parse_choice, parse_choices  # noqa: E402
+
+
+def test_parse_choice_and_choices_are_case_and_space_insensitive():
+    for v in ["b", " B ", "(b)", "b."]:
+        assert parse_choice(v, "q", "abcd") == "b"
+    for v in [{"a", "C"}, ["a", " c "], ("A", "c"), "a, c", "AC", frozenset("ac")]:
+        assert parse_choices(v, "q", "abcdef") == {"a", "c"}
+    for bad in ["e", "ab", 1, None, ""]:
+        with pytest.raises(AssertionError, match="q: expected one of the letters"):
+            parse_choice(bad, "q", "abcd")
+    for bad in [set(), "xyz", {"a", 3}, 5]:
+        with pytest.raises(AssertionError, match="q: expected"):
+            parse_choices(bad, "q", "abcdef")

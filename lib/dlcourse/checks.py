@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 __all__ = ["call", "check_array", "check_scalar", "check_true", "check_tuple", "fail", "describe", "as_number",
-           "answer_key", "check_number_answer"]
+           "answer_key", "check_number_answer", "as_numbers", "check_numbers_answer", "parse_choice", "parse_choices"]
 
 
 def fail(message: str) -> None:
@@ -292,13 +292,17 @@ def as_number(answer: Any, *, name: str) -> float:
     return value
 
 
-def answer_key(value: float, digits: int = 3) -> str:
-    """A fingerprint of ``value`` rounded to ``digits`` significant digits.
+def answer_key(value: float | tuple, digits: int = 3) -> str:
+    """A fingerprint of ``value`` (a number, or a tuple of numbers) rounded to ``digits`` significant digits.
 
     A visible quiz test compares fingerprints, so it can tell a student "correct" or "not yet"
     without printing the answer.
     """
-    return hashlib.sha256(f"{float(value):.{digits - 1}e}".encode()).hexdigest()[:16]
+    if isinstance(value, (tuple, list, np.ndarray)):
+        text = ",".join(f"{float(v):.{digits - 1}e}" for v in np.asarray(value, dtype=float).ravel())
+    else:
+        text = f"{float(value):.{digits - 1}e}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) -> None:
@@ -316,3 +320,71 @@ def check_number_answer(answer: Any, key: str, *, name: str, digits: int = 3) ->
     fail(f"{name} = {value:.{digits + 1}g}: not yet right (compared to {digits} significant digits). "
          "Work through the question again; the explanation of the usual wrong answers comes with the "
          "grading.")
+
+
+_SEPARATED = re.compile(rf"{_NUMBER}(?:/{_NUMBER})?")
+
+
+def as_numbers(answer: Any, count: int, *, name: str) -> tuple[float, ...]:
+    """A quiz answer made of ``count`` numbers, as a tuple of floats.
+
+    Accepted: a tuple, list or array of ``count`` numbers (each in any form :func:`as_number` accepts), or a
+    string that holds them: ``"64x16x12"``, ``"(64, 16, 12)"``, ``"64 × 16 × 12"``.
+    """
+    example = ", ".join(str(k + 1) for k in range(count))
+    hint = f"Write {count} numbers, e.g. `{name} = ({example})`."
+    if isinstance(answer, str):
+        items: list = _SEPARATED.findall(answer.replace("\u2212", "-"))
+    elif isinstance(answer, (tuple, list, np.ndarray)):
+        items = list(np.asarray(answer, dtype=object).ravel())
+    else:
+        items = [answer]
+    if len(items) != count:
+        fail(f"{name}: expected {count} numbers, got {describe(answer) if not isinstance(answer, str) else repr(answer)}. "
+             f"{hint}")
+    return tuple(as_number(item, name=name) for item in items)
+
+
+def check_numbers_answer(answer: Any, key: str, count: int, *, name: str, digits: int = 3) -> None:
+    """Visible feedback for a quiz answered by ``count`` numbers (a shape, a pair): "correct" or "not yet".
+
+    ``key`` is :func:`answer_key` of the right tuple; every number is compared to ``digits`` significant
+    digits. Returns None, like :func:`check_number_answer`.
+    """
+    values = as_numbers(answer, count, name=name)
+    shown = "(" + ", ".join(f"{v:.{digits + 1}g}" for v in values) + ")"
+    if answer_key(values, digits) == key:
+        print(f"{name} = {shown}: correct.")
+        return
+    fail(f"{name} = {shown}: not yet right (each number compared to {digits} significant digits). Work through "
+         "the question again; the explanation of the usual wrong answers comes with the grading.")
+
+
+# ----------------------------------------------------------------------------- multiple-choice answers
+def parse_choice(value: Any, name: str, letters: str) -> str:
+    """One letter among ``letters`` (e.g. ``"abcd"``), case- and whitespace-insensitive; "(b)" and "b." too."""
+    text = value.strip().strip("()[].").strip().lower() if isinstance(value, str) else None
+    if text is None or len(text) != 1 or text not in letters:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected one of the letters {options}, got {value!r}.")
+    return text
+
+
+def parse_choices(value: Any, name: str, letters: str) -> set[str]:
+    """A set of letters among ``letters``: a set, list or tuple of letters, or a string such as "a, c"."""
+    if isinstance(value, str):
+        items = [c for c in value.lower() if c.isalpha()]
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        items = []
+        for v in value:
+            if not isinstance(v, str):
+                fail(f"{name}: expected letters, got {v!r} among {value!r}. Write e.g. `{name} = {{\"a\", \"c\"}}`.")
+            items.append(v.strip().strip("()[].").strip().lower())
+    else:
+        fail(f"{name}: expected a set of letters such as {{\"a\", \"c\"}}, got {describe(value)}.")
+    chosen = set(items)
+    wrong = sorted(c for c in chosen if len(c) != 1 or c not in letters)
+    if wrong or not chosen:
+        options = ", ".join(f'"{c}"' for c in letters)
+        fail(f"{name}: expected a non-empty set of letters among {options}, got {value!r}.")
+    return chosen

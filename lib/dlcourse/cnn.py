@@ -67,6 +67,11 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0) -> int:
     filter would not tile the padded input exactly; TypeError/ValueError when an argument is
     not an integer of the right sign (sizes and stride >= 1, pad >= 0).
 
+    Raising is this course's convention, so that a layer that ignores part of its input is
+    noticed. The frameworks round down instead: PyTorch (``nn.Conv2d``, ``nn.MaxPool2d``) and
+    Keras (``padding="valid"``) return ``floor((H + 2*pad - FH) / stride) + 1`` and skip the
+    pixels after the last placement (H=28, FH=5, stride 2, pad 0 gives 12 there).
+
     Example (確認テスト): 6x6 input, 2x2 filter, stride 1, pad 1 -> (6 + 2 - 2)/1 + 1 = 7.
     """
     where = "conv_output_size"

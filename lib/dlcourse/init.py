@@ -8,13 +8,18 @@ Every weight matrix ``W`` has shape ``(n_in, n_out)`` (a batch ``x`` of shape
 The standard deviations (``n_in`` = number of inputs of the layer, its
 "fan-in"):
 
-- ``xavier_std(n_in) = 1 / sqrt(n_in)``: the course's "Xavier" (as in the
-  seed and the book "Deep Learning from Scratch"); keeps the variance of a
-  sigmoid/tanh layer's pre-activation near that of its input.
+- ``xavier_std(n_in) = 1 / sqrt(n_in)``: what this course calls "Xavier",
+  following the Day 2 course note and the book "Deep Learning from Scratch".
+  It is a convention of those two: frameworks call ``1 / sqrt(n_in)`` **LeCun**
+  initialisation (Keras ``lecun_normal``), and their ``xavier_*`` / ``glorot_*``
+  (PyTorch ``torch.nn.init.xavier_normal_``, Keras ``glorot_normal``) mean
+  Glorot's ``sqrt(2 / (n_in + n_out))``, which is :func:`glorot_std` here. It keeps
+  the variance of a tanh layer's pre-activation near that of its input.
 - ``glorot_std(n_in, n_out) = sqrt(2 / (n_in + n_out))``: Glorot & Bengio's
   original compromise between forward and backward variance.
 - ``he_std(n_in) = sqrt(2 / n_in)``: He et al., for ReLU, which zeroes half of
-  its inputs and so halves the variance.
+  its inputs and so halves their mean square (PyTorch ``kaiming_normal_``,
+  Keras ``he_normal``).
 
 ``"zero"`` gives all-zero weights, which makes every unit of a layer compute
 the same thing forever (the symmetry problem of the 確認テスト).
@@ -45,9 +50,14 @@ def _check_count(value, name: str) -> int:
 
 
 def xavier_std(n_in: int) -> float:
-    """Xavier standard deviation, the course's convention: ``1 / sqrt(n_in)``.
+    """Xavier standard deviation in this course's convention: ``1 / sqrt(n_in)``.
 
     n_in: number of inputs of the layer (rows of ``W``).
+
+    The convention is the Day 2 course note's and the book's. Frameworks call this value
+    LeCun initialisation (Keras ``lecun_normal``); their Xavier/Glorot initialisers
+    (PyTorch ``xavier_normal_``, Keras ``glorot_normal``) use ``sqrt(2 / (n_in + n_out))``,
+    which is :func:`glorot_std` here.
     """
     n_in = _check_count(n_in, "n_in")
     return float(1.0 / np.sqrt(n_in))

@@ -179,7 +179,7 @@ def train_pair(data, *, weight_init=0.1, lr=0.01, hidden=(100, 100, 100, 100, 10
                batch_size=100, eval_every=20, n_eval=500, seed=0, dtype=np.float32):
     """Train the same ReLU network twice, without and with batch norm, from the same weights.
 
-    Both networks start from identical weights (the same seed) and see the same mini-batches.
+    Both networks start from identical weights (the same random seed) and see the same mini-batches.
     Returns ``{"plain": curves, "batchnorm": curves}`` (see
     :func:`dlcourse.plots.initialization.train_curves`; accuracy measured on the test part of
     ``data``).

@@ -7,7 +7,10 @@
 - :func:`plot_im2col`: a tiny image and the matrix im2col makes of it, numbers written in.
 - :func:`alexnet_shapes` / :data:`ALEXNET_LAYERS`: AlexNet's layer sizes, computed with the
   output-size formula (and why 224 does not work for the first layer).
-- :data:`ILSVRC_RESULTS` and :func:`plot_ilsvrc`: the seed's ILSVRC table as a plot.
+- :func:`plot_channels`: why a filter has one weight slice per input channel (a red/green edge that
+  the grey image does not show).
+- :data:`ILSVRC_RESULTS` and :func:`plot_ilsvrc`: the ILSVRC winners, with the published top-5
+  errors and the course note's rounded ones.
 - :func:`train_convnet`, :func:`plot_convnet_history`, :func:`plot_filters`,
   :func:`plot_feature_maps`: a ``SimpleConvNet`` trained on an MNIST subset and what its
   first layer learned.
@@ -28,10 +31,14 @@ __all__ = [
     "plot_edge_filters",
     "plot_pooling",
     "plot_im2col",
+    "colour_edge_image",
+    "CHANNEL_FILTERS",
+    "plot_channels",
     "ALEXNET_LAYERS",
     "alexnet_shapes",
     "ILSVRC_RESULTS",
     "HUMAN_TOP5_ERROR",
+    "percent",
     "plot_ilsvrc",
     "train_convnet",
     "plot_convnet_history",
@@ -153,6 +160,61 @@ def plot_im2col(x=None, filter_size=2, stride=1, pad=0):
     return fig
 
 
+def colour_edge_image(size=8):
+    """A (3, size, size) RGB image: red on the left half, green on the right, blue 0.5 everywhere.
+
+    Its grey version (the mean of the channels) is the same everywhere: the edge is in the colour only.
+    """
+    img = np.zeros((3, size, size))
+    img[0, :, : size // 2] = 1.0
+    img[1, :, size // 2:] = 1.0
+    img[2] = 0.5
+    return img
+
+
+#: Two 3-channel vertical-edge filters (3, 3, 3): the same slice on every channel (a filter that
+#: sees only the sum of the channels, i.e. the grey image), and the slice on the red channel only.
+CHANNEL_FILTERS = np.stack([
+    np.stack([EDGE_FILTERS[1, 0]] * 3),
+    np.stack([EDGE_FILTERS[1, 0], np.zeros((3, 3)), np.zeros((3, 3))]),
+])
+
+
+def plot_channels(image=None, filters=CHANNEL_FILTERS, names=("same slice on R, G, B", "slice on R only")):
+    """How a filter combines the channels: one weight slice per input channel, everything summed.
+
+    image: (3, H, W) RGB (default :func:`colour_edge_image`); filters: (FN, 3, FH, FW). One row per
+    filter: the image, the grey image, the filter's three slices and its feature map (one channel),
+    computed with :func:`dlcourse.layers.conv2d_forward` (stride 1, no padding, so that the border
+    of zeros adds no edges of its own).
+    """
+    image = colour_edge_image() if image is None else np.asarray(image, dtype=np.float64)
+    filters = np.asarray(filters, dtype=np.float64)
+    maps, _ = conv2d_forward(image[None], filters, np.zeros(len(filters)), stride=1, pad=0)
+    fig = _figure((10, 2.2 * len(filters)))
+    axes = np.atleast_2d(fig.subplots(len(filters), 6))
+    grey = image.mean(axis=0)
+    lim_map = float(np.abs(maps).max()) or 1.0
+    for k, row in enumerate(axes):
+        row[0].imshow(np.clip(image.transpose(1, 2, 0), 0, 1))
+        row[0].set_title(f"RGB image {image.shape[1]}x{image.shape[2]}", fontsize=8)
+        row[1].imshow(grey, cmap="gray", vmin=0, vmax=1)
+        row[1].set_title("grey (mean of channels)", fontsize=8)
+        lim = float(np.abs(filters[k]).max()) or 1.0
+        for c, name in enumerate("RGB"):
+            row[2 + c].imshow(filters[k, c], cmap="bwr", vmin=-lim, vmax=lim)
+            for (i, j), v in np.ndenumerate(filters[k, c]):
+                row[2 + c].text(j, i, f"{v:g}", ha="center", va="center", fontsize=7)
+            row[2 + c].set_title(f"filter {k + 1}, slice {name}" + ("" if c else f"\n({names[k]})"), fontsize=8)
+        row[5].imshow(maps[0, k], cmap="bwr", vmin=-lim_map, vmax=lim_map)
+        row[5].set_title(f"feature map {maps.shape[2]}x{maps.shape[3]}\nlargest |value|: {np.abs(maps[0, k]).max():g}",
+                         fontsize=8)
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    return fig
+
+
 # --------------------------------------------------------------------------- AlexNet
 
 #: AlexNet (Krizhevsky, Sutskever & Hinton 2012) as one column (the paper splits it over 2 GPUs).
@@ -205,33 +267,44 @@ def alexnet_shapes(input_size=227, channels=3, layers=ALEXNET_LAYERS):
 
 # --------------------------------------------------------------------------- ILSVRC
 
-#: The seed's table of ILSVRC results (top-5 classification error, rounded as in the seed).
-#: "error" is None where the seed gives none. Later rows of the seed name the institutions as
-#: the seed does; see the lecture notebook for the attributions usually published.
+#: ILSVRC classification winners (and two runners-up): ``"error"`` is the published top-5 error
+#: of the entry, ``"note"`` the rounded value of the Day 2 course note's table (None where the
+#: note gives none). ``"institution"`` is the one usually published; ``"note_institution"`` is
+#: set where the course note names another.
 ILSVRC_RESULTS = [
-    {"year": 2012, "rank": 1, "model": "AlexNet", "error": 0.16, "institution": "University of Toronto"},
-    {"year": 2012, "rank": 2, "model": "SVM-based (Harada lab)", "error": None,
-     "institution": "University of Tokyo"},
-    {"year": 2013, "rank": 1, "model": "ZFNet", "error": 0.12, "institution": "New York University"},
-    {"year": 2014, "rank": 1, "model": "GoogLeNet", "error": 0.07, "institution": "Google"},
-    {"year": 2014, "rank": 2, "model": "VGGNet", "error": 0.07, "institution": "University of Oxford"},
-    {"year": 2015, "rank": 1, "model": "ResNet", "error": 0.036, "institution": "Microsoft Research"},
-    {"year": 2016, "rank": 1, "model": "ensembled networks", "error": 0.03,
-     "institution": "(seed: CUHK)"},
-    {"year": 2017, "rank": 1, "model": "SENet", "error": 0.023,
-     "institution": "(seed: Chinese Academy of Sciences)"},
+    {"year": 2012, "rank": 1, "model": "AlexNet", "error": 0.153, "note": 0.16,
+     "institution": "University of Toronto"},
+    {"year": 2012, "rank": 2, "model": "hand-made features (ISI)", "error": 0.262, "note": None,
+     "institution": "University of Tokyo (Harada lab)"},
+    {"year": 2013, "rank": 1, "model": "ZFNet (Clarifai)", "error": 0.117, "note": 0.12,
+     "institution": "New York University / Clarifai"},
+    {"year": 2014, "rank": 1, "model": "GoogLeNet", "error": 0.067, "note": 0.07, "institution": "Google"},
+    {"year": 2014, "rank": 2, "model": "VGGNet", "error": 0.073, "note": 0.07,
+     "institution": "University of Oxford"},
+    {"year": 2015, "rank": 1, "model": "ResNet", "error": 0.036, "note": 0.036,
+     "institution": "Microsoft Research"},
+    {"year": 2016, "rank": 1, "model": "ensemble (Trimps-Soushen)", "error": 0.030, "note": 0.03,
+     "institution": "Trimps-Soushen", "note_institution": "CUHK"},
+    {"year": 2017, "rank": 1, "model": "SENet", "error": 0.023, "note": 0.023,
+     "institution": "Momenta and University of Oxford", "note_institution": "Chinese Academy of Sciences"},
 ]
 
 #: Top-5 error of one trained human annotator (Karpathy's 2014 experiment), about 5.1%.
 HUMAN_TOP5_ERROR = 0.051
 
 
-def plot_ilsvrc(results=ILSVRC_RESULTS, human=HUMAN_TOP5_ERROR):
-    """Top-5 error by year of the rows of ``results`` that have an error; winners as bars.
+def percent(error):
+    """A top-5 error as the figure and the lecture print it: ``0.153 -> "15.3%"``."""
+    return f"{100 * error:.1f}%"
 
-    Runners-up are drawn as dots; a dashed line marks the human error ``human``.
+
+def plot_ilsvrc(results=ILSVRC_RESULTS, human=HUMAN_TOP5_ERROR):
+    """Published top-5 error by year: winners as bars, runners-up as dots, each labelled with its value.
+
+    The label of a winner also gives the course note's rounded value where it differs. A dashed
+    line marks the human error ``human``.
     """
-    fig = _figure((8, 3.6))
+    fig = _figure((8.5, 3.8))
     ax = fig.subplots()
     winners = [r for r in results if r["rank"] == 1 and r["error"] is not None]
     others = [r for r in results if r["rank"] != 1 and r["error"] is not None]
@@ -240,22 +313,26 @@ def plot_ilsvrc(results=ILSVRC_RESULTS, human=HUMAN_TOP5_ERROR):
     bars = ax.bar(years, errors, color=["C3" if r["model"] == "AlexNet" else "C0" for r in winners],
                   width=0.6, label="winner")
     for rect, r in zip(bars, winners):
-        ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height() + 0.3,
-                f"{r['model']}\n{100 * r['error']:.1f}%", ha="center", va="bottom", fontsize=8)
+        label = f"{r['model']}\n{percent(r['error'])}"
+        if r.get("note") is not None and percent(r["note"]) != percent(r["error"]):
+            label += f"\n(note: {r['note']:g})"
+        ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height() + 0.3, label, ha="center", va="bottom",
+                fontsize=7.5)
     if others:
-        ax.plot([r["year"] + 0.22 for r in others], [100 * r["error"] for r in others], "o",
+        ax.plot([r["year"] + 0.32 for r in others], [100 * r["error"] for r in others], "o",
                 color="C1", label="runner-up")
         for r in others:
-            ax.annotate(r["model"], (r["year"] + 0.22, 100 * r["error"]), textcoords="offset points",
-                        xytext=(6, 6), fontsize=7, color="C1")
+            ax.annotate(f"{r['model']} {percent(r['error'])}", (r["year"] + 0.32, 100 * r["error"]),
+                        textcoords="offset points", xytext=(5, -3), fontsize=7, color="C1")
     if human is not None:
-        ax.axhline(100 * human, color="k", linestyle="--", linewidth=1)
-        ax.text(min(years) - 0.4, 100 * human + 0.3, f"human ~{100 * human:.1f}%", fontsize=8)
+        ax.axhline(100 * human, color="k", linestyle="--", linewidth=1,
+                   label=f"one trained human: {percent(human)}")
     ax.set_xticks(sorted(set(years)))
-    ax.set_ylim(0, max(errors) * 1.3)
+    ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+    ax.set_ylim(0, max(errors + [100 * r["error"] for r in others]) * 1.25)
     ax.set_xlabel("year")
     ax.set_ylabel("top-5 error (%)")
-    ax.set_title("ILSVRC image classification: error of the winning model by year", fontsize=10)
+    ax.set_title("ILSVRC image classification: published top-5 error by year", fontsize=10)
     ax.legend(loc="upper right", fontsize=8)
     return fig
 

@@ -11,8 +11,9 @@ functions draw that data on a Matplotlib figure and return it.
 - :func:`symmetry_demo`: trains a small network from all-zero weights and
   counts how many hidden units are still different from each other (the
   確認テスト: zero initialisation never breaks the symmetry).
-- :func:`compare_inits_on_mnist`: the seed's MNIST experiment (784-40-20-10,
-  batch 100, learning rate 0.1) for several (initialisation, activation) pairs.
+- :func:`compare_inits_on_mnist`: the Day 2 course note's MNIST experiment
+  (784-40-20-10, batch 100, learning rate 0.1) for several (initialisation,
+  activation) pairs.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 2
 
 #: Readable names of the initialisation methods.
 METHOD_LABELS = {
-    "xavier": "Xavier 1/sqrt(n)",
+    "xavier": "Xavier 1/sqrt(n) (LeCun)",
     "he": "He sqrt(2/n)",
     "glorot": "Glorot sqrt(2/(n_in+n_out))",
     "zero": "zero",
@@ -181,8 +182,8 @@ def plot_activation_histograms(method="xavier", activation="sigmoid", *, rng=Non
 def plot_activation_grid(methods, activation="sigmoid", *, seed=0, bins=30, fig=None):
     """One row of per-layer histograms per initialisation method (the book's figures 6-10 to 6-14).
 
-    Every row uses the same input batch and the same standard-normal draws (``seed``), so the
-    rows differ only in the scale of the weights. Returns the figure.
+    Every row uses the same input batch and the same standard-normal draws (random seed
+    ``seed``), so the rows differ only in the scale of the weights. Returns the figure.
     """
     methods = list(methods)
     if fig is None:
@@ -314,7 +315,7 @@ def _as_init(method):
 def compare_inits_on_mnist(configs=(("0.01", "sigmoid"), ("xavier", "sigmoid"), ("he", "relu")), *,
                            data=None, hidden=(40, 20), iters=2000, batch_size=100, lr=0.1,
                            eval_every=100, n_eval=1000, rng=None, dtype=np.float32):
-    """The seed's experiment: train 784-40-20-10 networks with plain SGD, one per config.
+    """The Day 2 course note's experiment: train 784-40-20-10 networks with plain SGD, one per config.
 
     configs: pairs ``(method, activation)``; method as in :func:`resolve_std`.
     data: ``((x_train, t_train), (x_test, t_test))`` with integer labels; by

@@ -4,9 +4,10 @@ A small laboratory:
 
 - :class:`LabNet`: a ``784 - hidden - 10`` ReLU network built from :mod:`dlcourse.layers`
   whose output "head" can be the correct fused softmax-cross-entropy or one of the buggy
-  heads of the seeds: ``"batched_softmax"`` (seed 001: the softmax normalised over the whole
-  batch), ``"sigmoid_logits"`` (seed 000: a sigmoid in front of a loss that expects raw
-  scores) and ``"squared_error"`` (seed 004: squared error instead of cross-entropy).
+  heads that learners' reports describe: ``"batched_softmax"`` (a learner's report: the softmax
+  normalised over the whole batch), ``"sigmoid_logits"`` (a Q&A post's model: a sigmoid in front
+  of a loss that expects raw scores) and ``"squared_error"`` (a learner's list of training
+  troubles: squared error instead of cross-entropy).
 - :func:`run_lab`: trains a :class:`LabNet` with plain SGD through :func:`dlcourse.train.train`
   (divergence recorded, not raised) and returns the history and NumPy's warnings.
 - :func:`capture_warnings`: run anything and return its result with the warnings it raised.
@@ -50,14 +51,14 @@ __all__ = [
 #: The output heads of :class:`LabNet` and what they reproduce.
 HEADS = {
     "softmax": "correct: fused softmax + cross-entropy of the raw scores (log-sum-exp)",
-    "batched_softmax": "seed 001: softmax normalised over the WHOLE batch, backward (y - t)/N",
-    "sigmoid_logits": "seed 000: sigmoid applied to the scores before a softmax-cross-entropy",
-    "squared_error": "seed 004: softmax + squared error instead of cross-entropy",
+    "batched_softmax": "a learner's report: softmax normalised over the WHOLE batch, backward (y - t)/N",
+    "sigmoid_logits": "a Q&A post's model: sigmoid applied to the scores before a softmax-cross-entropy",
+    "squared_error": "a learner's list of troubles: softmax + squared error instead of cross-entropy",
 }
 
 
 def batched_softmax(a):
-    """The buggy softmax of seed 001: ``exp(a - max(a)) / sum(exp(a - max(a)))`` over ALL entries.
+    """The buggy softmax of a learner's report: ``exp(a - max(a)) / sum(exp(a - max(a)))`` over ALL entries.
 
     a: (N, C) -> (N, C) whose entries sum to 1 over the whole batch, so each row sums to
     about 1/N instead of 1. (Correct for a single sample (C,), which is why it hides.)
@@ -79,7 +80,7 @@ class LabNet:
     head: one of :data:`HEADS`. ``params``: ``W1 (784, H)``, ``b1 (H,)``, ``W2 (H, 10)``,
     ``b2 (10,)``, He-initialised with ``rng``, in ``dtype``. Has the interface that
     :func:`dlcourse.train.train` needs: ``loss(x, t)``, ``gradient(x, t) -> dict`` (the
-    gradient the head's backward pass computes: for ``"batched_softmax"`` that is the seed's
+    gradient the head's backward pass computes: for ``"batched_softmax"`` that is the report's
     ``(y - t)/N``, which is NOT the derivative of its loss), ``accuracy(x, t)``, ``params``.
     t: integer labels (N,).
     """
@@ -241,7 +242,7 @@ def plot_softmax_rows(logits):
     bad = batched_softmax(logits)
     fig = _figure((9, 0.5 * len(logits) + 2))
     axes = fig.subplots(1, 2)
-    for ax, y, name in ((axes[0], good, "softmax per row"), (axes[1], bad, "seed 001: over the whole batch")):
+    for ax, y, name in ((axes[0], good, "softmax per row"), (axes[1], bad, "the report's softmax: over the whole batch")):
         ax.imshow(y, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(y):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)

@@ -9,8 +9,9 @@ output grid, and it prints
 
 or, when the filter does not tile the padded input, the error of
 :func:`dlcourse.cnn.conv_output_size` together with the placement that would hang over the
-edge (drawn dashed in red). The default (6x6 input, 2x2 filter, stride 1, pad 1) is the
-確認テスト of the seed: a 7x7 output.
+edge (drawn dashed in red): the frameworks round the output size down and skip what that
+placement would cover; this course raises instead. The default (6x6 input, 2x2 filter, stride 1,
+pad 1) is the 確認テスト of the Day 2 course note: a 7x7 output.
 
 :func:`filter_layout` is the pure computation behind the drawing (tested directly).
 """

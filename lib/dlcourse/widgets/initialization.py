@@ -24,7 +24,7 @@ from dlcourse.widgets.base import FigureView, new_figure
 
 __all__ = ["InitExplorer", "histogram_data"]
 
-METHOD_OPTIONS = [("std 0.01", "0.01"), ("Xavier 1/sqrt(n)", "xavier"), ("He sqrt(2/n)", "he"),
+METHOD_OPTIONS = [("std 0.01", "0.01"), ("Xavier 1/sqrt(n) (LeCun)", "xavier"), ("He sqrt(2/n)", "he"),
                   ("Glorot sqrt(2/(n_in+n_out))", "glorot"), ("custom std (slider)", "custom")]
 
 

@@ -4,11 +4,11 @@
 once per learning rate with plain SGD and records every minibatch loss; a run stops at its
 first NaN/inf loss. ``LearningRateExplorer()`` precomputes a sweep from 1e-8 to 1e10 (half a
 decade apart) on an MNIST subset in float32 (the dtype of most frameworks, and of the chainer
-run of seed 004), then a log-scale slider picks one learning rate:
+run in a learner's list of training troubles), then a log-scale slider picks one learning rate:
 
 - left: its loss curve, with the iteration where the loss became NaN/inf marked in red and
   the warnings NumPy raised on the way (overflow, then "invalid value encountered in
-  subtract": the ``inf - inf`` of seed 000's softmax);
+  subtract": the ``inf - inf`` in the softmax of a Q&A post);
 - right: the loss after training (on a fixed set of examples) of every learning rate, coloured
   by what happened (learning, no progress, loss went up), with the diverged range shaded red.
 
