@@ -640,7 +640,7 @@ CHAPTER = Chapter(
     name="ch06_cnn",
     title="畳み込み: padding, stride, pooling, im2col, and their backward passes",
     topic="convolution",
-    points=36,
+    points=34,
     exercises={
         "conv_output_size": (SIZE_VALUES, NOT_TILING),
         "quiz_conv_output_size": ("test_quiz_conv_output_size",),

@@ -16,8 +16,9 @@
 - :func:`input_gradient_by_convolution`, :func:`weight_gradient_by_convolution` and
   :func:`plot_backward_as_convolution`: the backward pass of a convolution is itself a
   convolution (scatter view and full-correlation view, with numbers).
-- :func:`plot_max_pool_backward` and :func:`pooling_ties`: max pooling's backward routes each
-  window's gradient to its maximum; how often windows tie.
+- :func:`plot_max_pool_backward`, :func:`pooling_ties` and :func:`compare_tie_rules`: max pooling's
+  backward routes each window's gradient to its maximum; how often windows tie, and what the rule for
+  ties changes in a trained network.
 - :func:`train_convnet`, :func:`plot_convnet_history`, :func:`plot_filters`,
   :func:`plot_feature_maps`: a ``SimpleConvNet`` trained on an MNIST subset and what its
   first layer learned.
@@ -31,8 +32,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dlcourse.cnn import col2im, conv_output_size, im2col
-from dlcourse.layers import (avg_pool_forward, conv2d_forward, max_pool_backward, max_pool_forward,
-                             relu_forward)
+from dlcourse.layers import (affine_backward, affine_forward, avg_pool_forward, conv2d_backward, conv2d_forward,
+                             max_pool_backward, max_pool_forward, relu_backward, relu_forward,
+                             softmax_cross_entropy_backward, softmax_cross_entropy_forward)
 
 __all__ = [
     "EDGE_FILTERS",
@@ -54,6 +56,7 @@ __all__ = [
     "plot_backward_as_convolution",
     "plot_max_pool_backward",
     "pooling_ties",
+    "compare_tie_rules",
     "train_convnet",
     "plot_convnet_history",
     "plot_filters",
@@ -400,7 +403,8 @@ def plot_max_pool_backward(x=None, dout=None, pool=2, stride=2):
     dx = max_pool_backward(dout[None, None], cache)[0, 0]
     fig = _figure((9, 3.1))
     ax_in, ax_d, ax_dx = fig.subplots(1, 3, width_ratios=[x.shape[1], max(dout.shape[1], 2), x.shape[1]])
-    _annotated(ax_in, x, f"input, {pool}x{pool} windows, stride {stride}\n(circled: where the gradient goes)")
+    _annotated(ax_in, x, f"input, {pool}x{pool} windows, stride {stride}\n(circled: where the gradient goes)",
+               vmax=1.6 * float(np.abs(x).max() or 1.0))
     _window_outlines(ax_in, [stride * i for i in range(out.shape[2])], pool)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
@@ -408,7 +412,7 @@ def plot_max_pool_backward(x=None, dout=None, pool=2, stride=2):
             p, q = divmod(int(np.argmax(win)), pool)
             ax_in.plot(j * stride + q, i * stride + p, "o", markersize=22, markerfacecolor="none",
                        markeredgecolor=f"C{(i * out.shape[3] + j) % 10}", markeredgewidth=2)
-    m = float(np.abs(dout).max()) * max(1, int(np.ceil(pool / stride)) ** 2) or 1.0
+    m = float(max(np.abs(dout).max(), np.abs(dx).max())) or 1.0
     _annotated(ax_d, dout, "dout", signed=True, vmax=m)
     _annotated(ax_dx, dx, "dx: each window's dout at its maximum;\noverlapping windows add", signed=True, vmax=m)
     return fig
@@ -429,6 +433,53 @@ def pooling_ties(maps, pool=2, stride=2):
     total = len(windows)
     return {"windows": total, "tied": float(np.mean(tied)), "tied_at_zero": float(np.mean(tied & (top == 0))),
             "tied_positive": float(np.mean(tied & (top > 0)))}
+
+
+def compare_tie_rules(net, x, t):
+    """The gradients of a ``SimpleConvNet`` with two rules for ties in max pooling.
+
+    net: a :class:`dlcourse.network.SimpleConvNet` (2x2 pooling, stride 2); x: (N, C, H, W); t: (N,)
+    labels. The loss and its gradients are computed (in float64) with the pure layer functions of
+    :mod:`dlcourse.layers`, once with this course's rule (a tied window's gradient goes to its FIRST
+    maximum in row-major order) and once with the LAST maximum (the same pooling applied to the maps
+    flipped in both axes). Returns a dict: ``"routed_differently"``, the share of the conv layer's
+    output positions whose gradient differs between the two rules, and ``"dW1"``, ``"db1"``, the
+    largest difference of those gradients relative to their largest entry.
+    """
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in net.params.items()}
+    cp = net.conv_param
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+
+    def gradients(flip):
+        conv, conv_cache = conv2d_forward(x, p["W1"], p["b1"], stride=cp["stride"], pad=cp["pad"])
+        maps, relu_cache = relu_forward(conv)
+        source = maps[:, :, ::-1, ::-1] if flip else maps
+        pooled, pool_cache = max_pool_forward(source, 2, 2, 2)
+        if flip:
+            pooled = pooled[:, :, ::-1, ::-1]
+        hidden, cache2 = affine_forward(pooled.reshape(n, -1), p["W2"], p["b2"])
+        act, relu2_cache = relu_forward(hidden)
+        logits, cache3 = affine_forward(act, p["W3"], p["b3"])
+        _, loss_cache = softmax_cross_entropy_forward(logits, t)
+        d, _, _ = affine_backward(softmax_cross_entropy_backward(loss_cache), cache3)
+        d, _, _ = affine_backward(relu_backward(d, relu2_cache), cache2)
+        d = d.reshape(pooled.shape)
+        if flip:
+            d = max_pool_backward(np.ascontiguousarray(d[:, :, ::-1, ::-1]), pool_cache)[:, :, ::-1, ::-1]
+        else:
+            d = max_pool_backward(d, pool_cache)
+        dmaps = d
+        _, dW1, db1 = conv2d_backward(relu_backward(dmaps, relu_cache), conv_cache)
+        return dmaps, dW1, db1
+
+    first, last = gradients(False), gradients(True)
+
+    def rel(a, b):
+        return float(np.abs(a - b).max() / (np.abs(a).max() or 1.0))
+
+    return {"routed_differently": float(np.mean(first[0] != last[0])), "dW1": rel(first[1], last[1]),
+            "db1": rel(first[2], last[2])}
 
 
 # --------------------------------------------------------------------------- AlexNet
