@@ -179,8 +179,11 @@ def test_backward_layout_counts_what_overwriting_loses():
                 for p in range(0, 3):
                     lay = backward_layout(h, f, s, p)
                     if lay["error"] is not None:
+                        if lay["output_size"] is not None:  # rounded down: the last rows get nothing
+                            assert lay["unreached"] == np.count_nonzero(lay["added"] == 0)
                         continue
                     out = lay["output_size"]
+                    assert (lay["unreached"] > 0) == (s > f and out > 1), (h, f, s, p)  # gaps between windows
                     rows = np.tile(np.arange(1.0, f * f + 1), (out * out, 1))
                     np.testing.assert_array_equal(lay["added"], col2im(rows, (1, 1, h, h), f, f, s, p)[0, 0])
                     overlap = f > s and out > 1
@@ -194,10 +197,16 @@ def test_conv_backward_explorer_redraws_for_every_control():
     e = ConvBackwardExplorer()
     assert "wrong at 9 of 25 pixels" in e.message and e.position.max == 3
     draws = e.view.draw_count
-    e.stride.value = 3  # 5 - 3 = 2 is not a multiple of 3
-    assert e.message.startswith("ValueError") and not e.images[0].get_visible()
+    e.stride.value = 3  # 5 - 3 = 2 is not a multiple of 3: the one window that fits; 2 rows and columns unreached
+    assert "Not tiling" in e.message and e.layout["output_size"] == 1 and e.position.max == 0
+    assert e.layout["unreached"] == 25 - 9 and "16 input pixel(s) lie in no window" in e.message
     e.filter_size.value = 2  # (5 - 2)/3 + 1 = 2: no overlap
-    assert "no pixel is in two windows" in e.message and e.layout["wrong"] == 0
+    assert "no pixel is in two windows" in e.message and e.layout["wrong"] == 0 and "Not tiling" not in e.message
+    e.input_size.value = 2
+    e.filter_size.value = 5  # larger than the padded input: nothing to show
+    assert e.message.startswith("ValueError") and not e.images[0].get_visible()
+    e.input_size.value = 5
+    e.filter_size.value = 2
     e.stride.value = 1
     e.pad.value = 1  # (5 + 2 - 2) + 1 = 6 windows per row, all overlapping
     assert e.position.max == 35 and e.crop_patch.get_visible() and e.layout["wrong"] > 0

@@ -256,52 +256,62 @@ def _wrap(text, width):
 def backward_layout(input_size, filter_size, stride, pad, position=0):
     """What flows back through a 1-channel convolution with the filter ``w[p, q] = p*F + q + 1``.
 
-    Returns a dict (or, when the filter does not tile the padded input, ``{"error": message}``):
+    Returns a dict:
 
+    - ``"error"``: None, or the message of the ``ValueError`` that
+      :func:`dlcourse.cnn.conv_output_size` raises (the filter does not tile the padded input); the
+      results below then use the placements that fit, as a framework that rounds down would, or are
+      None when the filter is larger than the padded input;
     - ``"output_size"``, ``"starts"`` (first padded pixel of every placement), ``"window"`` (the
-      output pixel ``(i, j)`` chosen by ``position``, in raster order);
-    - ``"filter"``: the (F, F) filter;
+      output pixel ``(i, j)`` chosen by ``position``, in raster order), ``"filter"`` (F, F);
     - ``"one"``: dL/dx_padded (padded size) for dout = 1 at that output pixel only: the filter
       pasted onto its window (the scatter view of the backward pass);
     - ``"added"``: dL/dx (H, H) for dout = 1 everywhere, overlapping copies ADDED (the right
-      gradient: :func:`dlcourse.cnn.col2im`, padding cropped);
+      gradient, what :func:`dlcourse.cnn.col2im` computes; padding cropped);
     - ``"overwritten"``: what a col2im gives that writes each window's copy over the previous
       ones (windows in raster order), cropped the same way;
-    - ``"wrong"``: how many pixels of ``"overwritten"`` differ; ``"max_error"``: the largest difference.
+    - ``"wrong"``: how many pixels of ``"overwritten"`` differ; ``"max_error"``: the largest
+      difference; ``"unreached"``: input pixels that no window covers (they get no gradient).
     """
-    from dlcourse.cnn import col2im
-
     h, f, s, p = (int(v) for v in (input_size, filter_size, stride, pad))
-    try:
-        out = conv_output_size(h, f, s, p)
-    except ValueError as exc:
-        return {"error": str(exc)}
     n = h + 2 * p
+    try:
+        conv_output_size(h, f, s, p)
+        error = None
+    except ValueError as exc:
+        error = str(exc)
+    if f > n:
+        return {"error": error, "output_size": None}
+    out = (n - f) // s + 1
     w = np.arange(1.0, f * f + 1).reshape(f, f)
     k = min(max(int(position), 0), out * out - 1)
     i, j = divmod(k, out)
     one = np.zeros((n, n))
     one[i * s:i * s + f, j * s:j * s + f] = w
-    rows = np.tile(w.ravel(), (out * out, 1))
-    added = col2im(rows, (1, 1, h, h), f, f, s, p)[0, 0]
-    over = np.zeros((n, n))
+    added, over, covered = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n), dtype=bool)
     for a in range(out):
         for b in range(out):
-            over[a * s:a * s + f, b * s:b * s + f] = w
-    over = over[p:p + h, p:p + h]
+            window = (slice(a * s, a * s + f), slice(b * s, b * s + f))
+            added[window] += w
+            over[window] = w
+            covered[window] = True
+    added, over = added[p:p + h, p:p + h], over[p:p + h, p:p + h]
     diff = np.abs(over - added)
-    return {"error": None, "output_size": out, "starts": np.arange(out) * s, "window": (i, j), "filter": w,
+    return {"error": error, "output_size": out, "starts": np.arange(out) * s, "window": (i, j), "filter": w,
             "one": one, "added": added, "overwritten": over, "wrong": int(np.count_nonzero(diff)),
-            "max_error": float(diff.max()) if diff.size else 0.0}
+            "max_error": float(diff.max()) if diff.size else 0.0,
+            "unreached": int(np.count_nonzero(~covered[p:p + h, p:p + h]))}
 
 
 class ConvBackwardExplorer:
     """Sliders for H, F, S, P and an output pixel -> the gradient that flows back to the input.
 
     Left: dout = 1 at one output pixel sends the filter's weights back onto the window it read
-    (padding grey; the part kept, the input, framed). Middle: dout = 1 at every output pixel:
+    (padding dotted; the part kept, the input, framed). Middle: dout = 1 at every output pixel:
     dx is the sum of all these copies (what col2im computes). Right: a col2im that overwrites
     instead of adding: wrong wherever windows overlap (stride < filter size), framed in red.
+    When the filter does not tile the padded input, the headline says so and the panels use the
+    windows that fit, as a framework that rounds the output size down does.
 
     Attributes: the sliders ``input_size``, ``filter_size``, ``stride``, ``pad``, ``position``;
     ``layout`` (the last :func:`backward_layout`), ``message`` (the figure's headline), ``widget``.
@@ -374,7 +384,7 @@ class ConvBackwardExplorer:
         img.set_extent((-0.5, n_cols - 0.5, n_rows - 0.5, -0.5))
         img.set_visible(True)
         ConvolutionExplorer._grid(ax, n_rows, n_cols)
-        if numbers and a.size <= 64:  # numbers cost ~1.5 ms each to draw: only on small grids
+        if numbers and np.count_nonzero(a) <= 36:  # a number costs ~1.5 ms to draw: only a few of them
             size = 9 if max(n_rows, n_cols) <= 6 else 8
             for (i, j), v in np.ndenumerate(a):
                 if v:
@@ -387,7 +397,7 @@ class ConvBackwardExplorer:
         h, f, s, p = (int(c.value) for c in (self.input_size, self.filter_size, self.stride, self.pad))
         lay = backward_layout(h, f, s, p, self.position.value)
         self.layout = lay
-        if lay["error"] is not None:
+        if lay["output_size"] is None:
             for img in self.images:
                 img.set_visible(False)
             self.window_patch.set_visible(False)
@@ -431,11 +441,19 @@ class ConvBackwardExplorer:
         self.titles[2].set_text("a col2im that overwrites\n(red: wrong)")
         if f > s and out > 1:
             self.message = (f"stride {s} < filter size {f}: windows overlap; the overwriting col2im is wrong at "
-                            f"{lay['wrong']} of {h * h} pixels (largest error {lay['max_error']:g})")
+                            f"{lay['wrong']} of {h * h} pixels (largest error {lay['max_error']:g}).")
         else:
             why = f"stride {s} >= filter size {f}" if out > 1 else "one window only"
             self.message = (f"{why}: no pixel is in two windows, so overwriting happens to give the same dx "
-                            f"({lay['wrong']} pixels differ)")
+                            f"({lay['wrong']} pixels differ).")
+            if lay["unreached"] and lay["error"] is None:
+                self.message += (f" With the stride larger than the filter, {lay['unreached']} input pixel(s) lie "
+                                 "between the windows and get no gradient.")
+        if lay["error"] is not None:
+            left = (f"{lay['unreached']} input pixel(s) lie in no window and get no gradient at all"
+                    if lay["unreached"] else "only padding is left out")
+            self.message += (f" Not tiling: {h} + 2*{p} - {f} = {n - f} is not a multiple of {s}; this course "
+                             f"raises, PyTorch rounds down and keeps the {out}x{out} placements that fit: {left}.")
         self.suptitle.set_text(_wrap(self.message, 140))
 
     def _ipython_display_(self):
