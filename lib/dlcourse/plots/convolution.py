@@ -434,7 +434,7 @@ def compare_tie_rules(net, x, t):
         act, relu2_cache = relu_forward(hidden)
         logits, cache3 = affine_forward(act, p["W3"], p["b3"])
         _, loss_cache = softmax_cross_entropy_forward(logits, t)
-        d, _, _ = affine_backward(softmax_cross_entropy_backward(loss_cache), cache3)
+        d, _, _ = affine_backward(softmax_cross_entropy_backward(1.0, loss_cache), cache3)
         d, _, _ = affine_backward(relu_backward(d, relu2_cache), cache2)
         d = d.reshape(pooled.shape)
         if flip:
