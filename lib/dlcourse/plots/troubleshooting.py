@@ -572,7 +572,7 @@ def initial_losses(x, t, weight_stds, *, hidden_size=50, rng):
     return {"weight_std": stds, "loss": loss, "logit_std": logit_std}
 
 
-def expected_initial_loss(logit_std, n_classes=10, samples=20000, seed=0):
+def expected_initial_loss(logit_std, n_classes=10, samples=5000, seed=0):
     """The expected softmax cross-entropy when the C logits of a sample are independent
     N(0, s²): E[log sum_j exp(z_j) - z_true] (Monte Carlo with ``samples`` draws of a fixed
     ``numpy.random.default_rng(seed)``). logit_std: a number or an array of s values.
@@ -609,7 +609,7 @@ def plot_initial_loss(sweep, marks=None, n_classes=10):
     ax_w.set_ylabel("loss before the first update")
     ax_w.set_title("the first loss: ln C, unless the weights are large", fontsize=10)
     known = np.concatenate([sweep["logit_std"], [m[0] for m in (marks or {}).values()]])
-    s = np.logspace(np.log10(min(1e-2, 0.5 * float(np.min(known)))), np.log10(max(30.0, 2.0 * float(np.max(known)))), 60)
+    s = np.logspace(np.log10(min(1e-2, 0.5 * float(np.min(known)))), np.log10(max(30.0, 2.0 * float(np.max(known)))), 40)
     ax_s.plot(s, expected_initial_loss(s, n_classes), color="C0", linewidth=2, label="expected loss (independent logits)")
     ax_s.plot(s, np.full_like(s, ln_c), color="C3", linestyle="--", linewidth=1, label=f"ln {n_classes}")
     ax_s.plot(s, ln_c + s ** 2 / 2, color="C1", linestyle=":", linewidth=1.2, label=f"ln {n_classes} + s²/2")
