@@ -756,7 +756,7 @@ def _m(cell, code, loses, says):
 
 CHAPTER = Chapter(
     name="ch07_troubleshooting",
-    title="NaN, divergence, shape errors, data bugs",
+    title="NaN, divergence, shape errors, data bugs, the wrong output activation; checks before training",
     topic="troubleshooting",
     points=50,
     exercises={
