@@ -1,5 +1,6 @@
 """Hidden checks of ch04_optimizers beyond the notebook's tests (instructor-only): one step of each
-update rule from a state the notebook never uses, against the formulas of DESIGN.md."""
+update rule from a state the notebook never uses, against the formulas of DESIGN.md, and the
+student's loop on a valley the notebook never uses, against the library's update steps."""
 
 import numpy as np
 
@@ -52,9 +53,25 @@ def adam(ns):
     check_array(w, w_ref, name="w after adam_step (bias-corrected, t = 4)", rtol=1e-7, atol=1e-10)
 
 
+def run_on_bowl(ns):
+    from dlcourse.optimizers import rmsprop_step
+
+    lam, start = np.array([3.0, 0.2]), np.array([0.5, -1.5])
+    settings = {"lr": 0.05, "decay_rate": 0.95, "eps": 1e-7}
+    label = "run_on_bowl('rmsprop', {'lr': 0.05, 'decay_rate': 0.95, 'eps': 1e-07}, 15, curvatures=(3.0, 0.2), " \
+            "start=(0.5, -1.5))"
+    out = call(ns["run_on_bowl"], "rmsprop", dict(settings), 15, curvatures=(3.0, 0.2), start=(0.5, -1.5), name=label)
+    w, h, ref = start.copy(), np.zeros(2), [0.5 * np.sum(lam * start ** 2)]
+    for _ in range(15):
+        w, h = rmsprop_step(w, lam * w, h, **settings)
+        ref.append(0.5 * np.sum(lam * w ** 2))
+    check_array(out, np.array(ref), name=label, rtol=1e-6, atol=1e-12)
+
+
 NOTEBOOKS = {"ch04_optimizers": NotebookSpec(extra_checks={
     "test_momentum_step_one_step": [momentum],
     "test_adagrad_step_one_step": [adagrad],
     "test_rmsprop_step_one_step": [rmsprop],
     "test_adam_step_later_steps": [adam],
+    "test_run_on_bowl_adaptive": [run_on_bowl],
 })}

@@ -1,219 +1,20 @@
-"""Chapter 4 (optimizers): grading round trip, trajectories, MNIST comparison and the explorer.
+"""Chapter 4 (optimizers): grading round trip, trajectories, the note's claims measured, MNIST and the explorer.
 
-The grading tests grade, with nbgrader itself, the source solutions, alternative correct
-implementations (which must get full marks) and the typical mistakes (which must lose points
-in the expected cells, with a message that names the mistake).
+The grading tests come from the chapter's record (chapters/ch04_optimizers.py): the source solution
+and alternative correct answers get full marks; each known mistake loses points in the cells it
+names, with a message that names it.
 """
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pytest
 
-from gradingkit import assert_full_marks, assert_mistake_caught, grade_variants
-
-CHAPTER = "ch04_optimizers"
+from chapterkit import ChapterGradingTests
 
 
-def _code(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
-
-
-# ----------------------------------------------------------------------------
-# alternative correct implementations
-# ----------------------------------------------------------------------------
-ALT_MOMENTUM = _code('''
-def momentum_step(w, g, v, lr, momentum):
-    v_new = -lr * g + momentum * v
-    w_new = w.copy()          # in place on a copy is fine
-    w_new += v_new
-    return w_new, v_new
-''')
-
-ALT_ADAGRAD = _code('''
-def adagrad_step(w, g, h, lr, eps):
-    h_new = np.add(h, np.square(g))
-    step = np.divide(g, np.sqrt(h_new) + eps) * lr
-    return np.subtract(w, step), h_new
-''')
-
-ALT_RMSPROP = _code('''
-def rmsprop_step(w, g, h, lr, decay_rate, eps):
-    # the course note's form: h += (1 - rho) * (g**2 - h)
-    h_new = h + (1 - decay_rate) * (g ** 2 - h)
-    return w - lr * g / (np.sqrt(h_new) + eps), h_new
-''')
-
-ALT_ADAM_EFFICIENT = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    # Kingma & Ba's "efficient" form (as in the course note): the corrections folded into lr_t.
-    m_new = m.copy()
-    v_new = v.copy()
-    m_new += (1 - beta1) * (g - m_new)
-    v_new += (1 - beta2) * (g ** 2 - v_new)
-    lr_t = lr * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
-    return w - lr_t * m_new / (np.sqrt(v_new) + eps), m_new, v_new
-''')
-
-ALT_ADAM_EPS_IN_SQRT = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * g * g
-    m_hat = m_new / (1 - beta1 ** t)
-    v_hat = v_new / (1 - beta2 ** t)
-    return w - lr * m_hat / np.sqrt(v_hat + eps), m_new, v_new
-''')
-
-ALT_QUIZ = _code('''
-answer = {"d": " RMSprop", "c": "Adam", "b": "Momentum ", "a": "AdaGrad"}
-''')
-
-# ----------------------------------------------------------------------------
-# typical mistakes
-# ----------------------------------------------------------------------------
-BUG_MOMENTUM_SIGN = _code('''
-def momentum_step(w, g, v, lr, momentum):
-    v_new = momentum * v + lr * g
-    return w + v_new, v_new
-''')
-
-BUG_MOMENTUM_IN_PLACE = _code('''
-def momentum_step(w, g, v, lr, momentum):
-    v *= momentum
-    v -= lr * g
-    w += v
-    return w, v
-''')
-
-BUG_ADAGRAD_NO_SQUARE = _code('''
-def adagrad_step(w, g, h, lr, eps):
-    h_new = h + g
-    return w - lr * g / (np.sqrt(np.abs(h_new)) + eps), h_new
-''')
-
-# The course note's AdaGrad skeleton: the Momentum update with h in place of v.
-BUG_ADAGRAD_MOMENTUM_SKELETON = _code('''
-def adagrad_step(w, g, h, lr, eps):
-    momentum = 0.9
-    h_new = momentum * h - lr * g
-    return w + h_new, h_new
-''')
-
-BUG_RMSPROP_NO_ONE_MINUS_DECAY = _code('''
-def rmsprop_step(w, g, h, lr, decay_rate, eps):
-    h_new = decay_rate * h + g * g
-    return w - lr * g / (np.sqrt(h_new) + eps), h_new
-''')
-
-BUG_ADAM_NO_BIAS_CORRECTION = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * g * g
-    return w - lr * m_new / (np.sqrt(v_new) + eps), m_new, v_new
-''')
-
-BUG_ADAM_T_PLUS_ONE = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    t = t + 1                      # "t counts the steps done so far" -- wrong here
-    m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * g * g
-    m_hat = m_new / (1 - beta1 ** t)
-    v_hat = v_new / (1 - beta2 ** t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
-''')
-
-BUG_ADAM_T_MINUS_ONE = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    t = t - 1                      # "t is 0-based" -- wrong here
-    m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * g * g
-    m_hat = m_new / (1 - beta1 ** t)
-    v_hat = v_new / (1 - beta2 ** t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
-''')
-
-BUG_ADAM_RETURNS_HAT = _code('''
-def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
-    m_hat = (beta1 * m + (1 - beta1) * g) / (1 - beta1 ** t)
-    v_hat = (beta2 * v + (1 - beta2) * g * g) / (1 - beta2 ** t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_hat, v_hat
-''')
-
-BUG_QUIZ = _code('''
-answer = {"a": "rmsprop", "b": "momentum", "c": "adam", "d": "adagrad"}
-''')
-
-ALL_CELLS = {
-    "test_momentum_step_one_step", "test_momentum_step_sequence",
-    "test_adagrad_step_one_step", "test_adagrad_step_accumulates",
-    "test_rmsprop_step_one_step", "test_rmsprop_step_moving_average",
-    "test_adam_step_first_step", "test_adam_step_later_steps",
-    "test_quiz_optimizers",
-}
-MOMENTUM_CELLS = {"test_momentum_step_one_step", "test_momentum_step_sequence"}
-ADAGRAD_CELLS = {"test_adagrad_step_one_step", "test_adagrad_step_accumulates"}
-RMSPROP_CELLS = {"test_rmsprop_step_one_step", "test_rmsprop_step_moving_average"}
-ADAM_CELLS = {"test_adam_step_first_step", "test_adam_step_later_steps"}
-
-CORRECT = {
-    "solution": {},
-    "alt_momentum": {"momentum_step": ALT_MOMENTUM},
-    "alt_adagrad": {"adagrad_step": ALT_ADAGRAD},
-    "alt_rmsprop": {"rmsprop_step": ALT_RMSPROP},
-    "alt_adam_efficient": {"adam_step": ALT_ADAM_EFFICIENT},
-    "alt_adam_eps_in_sqrt": {"adam_step": ALT_ADAM_EPS_IN_SQRT},
-    "alt_quiz": {"quiz_optimizers": ALT_QUIZ},
-}
-
-# variant -> (replacements, cells that must lose points, substring the first failing cell must show)
-BUGS = {
-    "bug_momentum_sign": ({"momentum_step": BUG_MOMENTUM_SIGN}, MOMENTUM_CELLS,
-                          {"test_momentum_step_one_step": "sign error"}),
-    "bug_momentum_in_place": ({"momentum_step": BUG_MOMENTUM_IN_PLACE}, MOMENTUM_CELLS,
-                              {"test_momentum_step_one_step": "in place"}),
-    "bug_adagrad_no_square": ({"adagrad_step": BUG_ADAGRAD_NO_SQUARE}, ADAGRAD_CELLS,
-                              {"test_adagrad_step_one_step": "without squaring"}),
-    "bug_adagrad_momentum_skeleton": ({"adagrad_step": BUG_ADAGRAD_MOMENTUM_SKELETON}, ADAGRAD_CELLS,
-                                      {"test_adagrad_step_one_step": "Momentum update"}),
-    "bug_rmsprop_no_one_minus_decay": ({"rmsprop_step": BUG_RMSPROP_NO_ONE_MINUS_DECAY}, RMSPROP_CELLS,
-                                       {"test_rmsprop_step_one_step": "(1 - decay_rate)",
-                                        "test_rmsprop_step_moving_average": "(1 - decay_rate)"}),
-    "bug_adam_no_bias_correction": ({"adam_step": BUG_ADAM_NO_BIAS_CORRECTION}, ADAM_CELLS,
-                                    {"test_adam_step_first_step": "skipping the bias correction",
-                                     "test_adam_step_later_steps": "skipping the bias correction"}),
-    "bug_adam_t_plus_one": ({"adam_step": BUG_ADAM_T_PLUS_ONE}, ADAM_CELLS,
-                            {"test_adam_step_first_step": "using t + 1",
-                             "test_adam_step_later_steps": "using t + 1"}),
-    "bug_adam_t_minus_one": ({"adam_step": BUG_ADAM_T_MINUS_ONE}, ADAM_CELLS,
-                             {"test_adam_step_first_step": "using t - 1",
-                              "test_adam_step_later_steps": "using t - 1"}),
-    "bug_adam_returns_hat": ({"adam_step": BUG_ADAM_RETURNS_HAT}, ADAM_CELLS,
-                             {"test_adam_step_first_step": "bias-corrected m_hat as the new state"}),
-    "bug_quiz": ({"quiz_optimizers": BUG_QUIZ}, {"test_quiz_optimizers"},
-                 {"test_quiz_optimizers": "['a', 'd']"}),
-}
-
-
-@pytest.fixture(scope="module")
-def graded():
-    variants = dict(CORRECT)
-    variants.update({name: repl for name, (repl, _, _) in BUGS.items()})
-    return grade_variants(CHAPTER, variants)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", sorted(CORRECT))
-def test_correct_implementations_get_full_marks(graded, variant):
-    assert_full_marks(graded[variant], 15, ALL_CELLS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", sorted(BUGS))
-def test_each_mistake_loses_points_where_expected_and_is_named(graded, variant):
-    _, cells, messages = BUGS[variant]
-    assert_mistake_caught(graded[variant], cells, messages)
+class TestGrading(ChapterGradingTests):
+    chapter = "ch04_optimizers"
 
 
 # ----------------------------------------------------------------------------
@@ -371,6 +172,110 @@ def test_optimizer_explorer_bench_cases_apply():
 
 
 # ----------------------------------------------------------------------------
+# what the optimizers do not guarantee: the turned valley, two minima, a saddle
+# ----------------------------------------------------------------------------
+def _turn(deg):
+    a = np.deg2rad(deg)
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
+def test_turned_bowl_is_the_same_valley_and_its_gradient_is_right():
+    R = _turn(45)
+    h = 1e-6
+    for w in ([-7.0, 2.0], [3.0, -0.5], [0.4, 1.1]):
+        w = np.array(w)
+        assert P.bowl(*(R @ w), angle=45) == pytest.approx(P.bowl(*w), rel=1e-12)
+        numeric = [(P.bowl(*(w + h * e), angle=45) - P.bowl(*(w - h * e), angle=45)) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(P.bowl_grad(w, angle=45), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_sgd_and_momentum_do_not_see_the_turn_but_the_per_coordinate_methods_do():
+    R = _turn(45)
+    for name in ("SGD", "Momentum"):
+        plain, turned = P.trajectory(name, P.DEFAULT_LR[name], 30), P.trajectory(name, P.DEFAULT_LR[name], 30, angle=45)
+        np.testing.assert_allclose(turned["points"], plain["points"] @ R.T, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(turned["loss"], plain["loss"], rtol=1e-9, atol=1e-14)
+    for name in ("AdaGrad", "RMSprop", "Adam"):
+        plain, turned = P.trajectory(name, P.DEFAULT_LR[name], 30), P.trajectory(name, P.DEFAULT_LR[name], 30, angle=45)
+        assert turned["loss"][-1] > 5 * plain["loss"][-1], name     # the lecture: they lose their advantage
+
+
+def test_double_well_has_a_deep_and_a_shallow_minimum():
+    x = np.linspace(-1.9, 1.9, 39)
+    h = 1e-6
+    np.testing.assert_allclose(P.double_well_grad(x), (P.double_well(x + h) - P.double_well(x - h)) / (2 * h),
+                               rtol=1e-6, atol=1e-8)
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)       # f'(x) = 4x^3 - 4x + 0.3
+    deep, hump, shallow = roots
+    assert deep == pytest.approx(-1.036, abs=1e-3) and shallow == pytest.approx(0.960, abs=1e-3)
+    assert hump == pytest.approx(0.0754, abs=1e-3) and P.double_well(deep) < P.double_well(shallow)
+
+
+def test_momentum_basins_plain_descent_stays_in_its_basin_momentum_crosses_both_ways():
+    b = P.momentum_basins()
+    hump = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)[1]
+    assert b["mus"][0] == 0.0
+    np.testing.assert_array_equal(b["global"][0], b["starts"] < hump)      # SGD: the basin of the start
+    ends = b["ends"]
+    assert np.all(np.isfinite(ends)) and np.all(np.abs(np.abs(ends) - 1.0) < 0.05)   # every run settled in a minimum
+    i = list(b["mus"]).index(0.9)
+    left = b["starts"] < hump
+    assert np.any(left & ~b["global"][i]), "momentum 0.9 should leave the deep minimum from some starts"
+    assert np.any(~left & b["global"][i]), "momentum 0.9 should reach the deep minimum from some far-right starts"
+    assert abs(b["global"][i].mean() - b["global"][0].mean()) < 0.1      # the share barely moves
+    assert P.well_path(-1.8, 0.02, 0.9, 300)[-1] > hump                  # the lecture's example start
+    assert P.well_path(-1.8, 0.02, 0.0, 300)[-1] < hump
+
+
+def test_saddle_escape_times():
+    h = 1e-6
+    for w in ([2.0, 1e-4], [0.3, -0.7], [-1.0, 1.2]):
+        w = np.array(w)
+        numeric = [(P.saddle(*(w + h * e)) - P.saddle(*(w - h * e))) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(P.saddle_grad(w), numeric, rtol=1e-6, atol=1e-9)
+    runs = P.saddle_runs(y0=1e-4)
+    # SGD: y grows by about (1 + lr) per step near the ridge: ln(0.5 / 1e-4) / ln(1.1) = 89.4 steps
+    assert abs(runs["SGD"]["escape"] - np.log(0.5 / 1e-4) / np.log(1.1)) < 3
+    assert runs["Momentum"]["escape"] < runs["SGD"]["escape"] / 2
+    for name in ("AdaGrad", "RMSprop", "Adam"):
+        assert runs[name]["escape"] <= 10, (name, runs[name]["escape"])
+    closer = P.saddle_runs(y0=1e-8)
+    assert abs((closer["SGD"]["escape"] - runs["SGD"]["escape"]) - 4 * np.log(10) / np.log(1.1)) < 3
+    on_ridge = P.saddle_runs(y0=0.0)
+    assert all(r["escape"] is None and np.all(r["points"][:, 1] == 0) for r in on_ridge.values())
+
+
+def test_lr_sweep_runs_every_setting_on_the_same_data():
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 30)).astype(np.float32)
+    t = rng.integers(0, 10, 60)
+    sweep = P.lr_sweep_on_mnist(x, t, x[:20], t[:20], names=("SGD", "Adam"), lrs=(0.01, 0.1), iters=20,
+                                eval_every=10, eval_samples=20, hidden_sizes=(8, 6))
+    assert sweep["names"] == ["SGD", "Adam"] and sweep["acc"].shape == (2, 2)
+    assert set(sweep["runs"]) == {"SGD 0.01", "SGD 0.1", "Adam 0.01", "Adam 0.1"}
+    assert sweep["acc"][1, 0] == sweep["runs"]["Adam 0.01"]["final_test_acc"]
+    # all runs start from the same weights: their first losses agree
+    first = {k: r["loss"][0] for k, r in sweep["runs"].items()}
+    assert max(first.values()) - min(first.values()) < 1e-6
+    # a run made before with the same data and settings is reused, and is what the sweep would compute
+    kept = sweep["runs"]["Adam 0.01"]
+    again = P.lr_sweep_on_mnist(x, t, x[:20], t[:20], names=("SGD", "Adam"), lrs=(0.01, 0.1), iters=20,
+                                eval_every=10, eval_samples=20, hidden_sizes=(8, 6), reuse={"Adam 0.01": kept})
+    assert again["runs"]["Adam 0.01"] is kept
+    np.testing.assert_array_equal(again["acc"], sweep["acc"])
+
+
+def test_new_figures_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    sweep = {"names": ["SGD", "Adam"], "lrs": np.array([0.01, 0.1]), "acc": np.array([[0.1, 0.5], [0.9, 0.6]])}
+    for fig in (P.plot_trajectories(angle=45), P.plot_momentum_basins(P.momentum_basins(steps=300)),
+                P.plot_saddle(P.saddle_runs(steps=50)), P.plot_lr_sweep(sweep)):
+        fig.canvas.draw()
+
+
+# ----------------------------------------------------------------------------
 # the course note's MNIST comparison
 # ----------------------------------------------------------------------------
 @pytest.mark.slow
@@ -388,3 +293,25 @@ def test_mnist_comparison_reproduces_the_course_note():
     assert r["RMSprop"]["final_test_acc"] > 0.9, r["RMSprop"]["final_test_acc"]
     assert r["Adam"]["final_test_acc"] > 0.9, r["Adam"]["final_test_acc"]
     assert list(r["Adam"]["eval_iters"]) == list(range(100, 1001, 100))
+
+
+@pytest.mark.slow
+@pytest.mark.mnist
+@pytest.mark.skipif(not mnist_available(), reason="MNIST files not available")
+def test_mnist_claims_of_the_lecture():
+    """The lecture's corrections of the note: ReLU alone does not rescue SGD from std-0.01 weights,
+    and RMSprop/Adam need their learning rate tuned like the others."""
+    from dlcourse.data import load_mnist
+
+    (x_train, t_train), (x_test, t_test) = load_mnist()
+    for init, low, high in ((0.01, 0.0, 0.2), ("he", 0.8, 1.0)):
+        r = P.compare_on_mnist(x_train, t_train, x_test, t_test, {"SGD": ("SGD", 0.01, {})}, iters=1000, seed=0,
+                               activation="relu", weight_init=init)["SGD"]
+        assert low <= r["final_test_acc"] <= high, (init, r["final_test_acc"])
+    sweep = P.lr_sweep_on_mnist(x_train, t_train, x_test, t_test, names=("Momentum", "RMSprop", "Adam"),
+                                lrs=(1e-3, 1e-2, 1e-1, 1.0), iters=1000, seed=0)
+    acc = dict(zip(sweep["names"], sweep["acc"]))
+    for name in ("RMSprop", "Adam"):
+        best = acc[name][1]                                   # lr 0.01
+        assert best > 0.9 and acc[name][0] < best - 0.15 and acc[name][2] < best - 0.15, (name, acc[name])
+    assert acc["Momentum"][1] < 0.2 and acc["Momentum"][3] > 0.85, acc["Momentum"]

@@ -4,15 +4,21 @@ Pure compute functions return NumPy data (tested directly); the ``plot_*`` funct
 that data on a Matplotlib figure and return it.
 
 - :func:`bowl` / :func:`bowl_grad`: the test function ``f(x, y) = x**2/20 + y**2`` of the book:
-  a long, narrow valley, 20 times steeper across (y) than along (x).
+  a long, narrow valley, 20 times steeper across (y) than along (x); ``angle`` turns the valley
+  (same shape, axes no longer aligned with the coordinates).
 - :func:`make_optimizer`: one of SGD, Momentum, AdaGrad, RMSprop, Adam from
   :mod:`dlcourse.optimizers` by name.
 - :func:`trajectory`: the points visited by an optimizer on ``f`` from ``(-7, 2)``.
+- :func:`double_well` / :func:`momentum_basins`: which minimum of a one-dimensional loss with a
+  shallow and a deep minimum gradient descent with momentum ends in, for each start and inertia.
+- :func:`saddle` / :func:`saddle_runs`: how fast each optimizer leaves the saddle point of
+  ``x**2/2 + y**4/4 - y**2/2``.
 - :func:`compare_on_mnist`: the course note's comparison (784-40-20-10, sigmoid, weights with
   std 0.01, minibatches of 100) for several optimizers; test accuracy every ``eval_every``
   iterations.
 - :func:`first_step_sizes`: why SGD is stuck there: the size of the first update per layer,
   SGD against Adam.
+- :func:`lr_sweep_on_mnist`: the same comparison at several learning rates per optimizer.
 """
 
 from __future__ import annotations
@@ -36,6 +42,16 @@ __all__ = [
     "compare_on_mnist",
     "plot_mnist_comparison",
     "first_step_sizes",
+    "double_well",
+    "double_well_grad",
+    "momentum_basins",
+    "plot_momentum_basins",
+    "saddle",
+    "saddle_grad",
+    "saddle_runs",
+    "plot_saddle",
+    "lr_sweep_on_mnist",
+    "plot_lr_sweep",
 ]
 
 #: The optimizers of the chapter, in the order they are taught.
@@ -51,17 +67,32 @@ START = (-7.0, 2.0)
 _BOWL_SCALE = np.array([1.0 / 20.0, 1.0])
 
 
-def bowl(x, y):
-    """``f(x, y) = x**2 / 20 + y**2``; x, y: arrays of the same shape (or scalars)."""
+def _rotation(angle):
+    """The 2x2 matrix that turns a vector by ``angle`` degrees (counter-clockwise)."""
+    a = np.deg2rad(float(angle))
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
+def bowl(x, y, angle=0.0):
+    """``f(x, y) = x**2 / 20 + y**2``; x, y: arrays of the same shape (or scalars).
+
+    With ``angle`` (degrees) the same valley turned counter-clockwise: ``f(R(-angle) (x, y))``.
+    """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if angle:
+        c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+        x, y = c * x + s * y, -s * x + c * y
     return x * x / 20.0 + y * y
 
 
-def bowl_grad(w):
+def bowl_grad(w, angle=0.0):
     """Gradient of :func:`bowl` at ``w = (x, y)``: ``(x / 10, 2 y)``; w: (2,) -> (2,)."""
     w = np.asarray(w, dtype=np.float64)
-    return 2.0 * _BOWL_SCALE * w
+    if not angle:
+        return 2.0 * _BOWL_SCALE * w
+    R = _rotation(angle)
+    return R @ (2.0 * _BOWL_SCALE * (R.T @ w))
 
 
 def make_optimizer(name, lr, *, momentum=0.9, decay_rate=0.99, beta1=0.9, beta2=0.999):
@@ -82,37 +113,47 @@ def make_optimizer(name, lr, *, momentum=0.9, decay_rate=0.99, beta1=0.9, beta2=
     return table[key]()
 
 
+def _descend(opt, grad, start, steps):
+    """The points visited by ``opt`` from ``start`` following ``grad``: an array (k, dim), k <= steps + 1.
+
+    A run that blows up is stopped at the first non-finite (or astronomically large) point."""
+    if not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}.")
+    params = {"w": np.array(start, dtype=np.float64)}
+    points = [params["w"].copy()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            opt.update(params, {"w": grad(params["w"])})
+            if not np.all(np.isfinite(params["w"])) or np.max(np.abs(params["w"])) > 1e150:
+                break
+            points.append(params["w"].copy())
+    return np.array(points)
+
+
 def trajectory(name, lr, steps=30, *, start=START, momentum=0.9, decay_rate=0.99,
-               beta1=0.9, beta2=0.999):
+               beta1=0.9, beta2=0.999, angle=0.0):
     """Run the optimizer ``name`` on :func:`bowl` from ``start``.
 
     Returns ``{"points": (steps + 1, 2), "loss": (steps + 1,)}``: the start and the point after
     each update, and ``f`` there. A run that blows up is stopped at the first non-finite point
-    (the arrays are then shorter); no warnings are emitted.
+    (the arrays are then shorter); no warnings are emitted. With ``angle`` the valley and the start
+    are turned by ``angle`` degrees: the same problem, but its axes are no longer the coordinates.
     """
-    if not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}.")
     opt = make_optimizer(name, lr, momentum=momentum, decay_rate=decay_rate, beta1=beta1, beta2=beta2)
     w = np.array(start, dtype=np.float64)
     if w.shape != (2,):
         raise ValueError(f"start must be a point (x, y), got {start!r}.")
-    params = {"w": w}
-    points = [w.copy()]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(steps):
-            opt.update(params, {"w": bowl_grad(params["w"])})
-            if not np.all(np.isfinite(params["w"])) or np.max(np.abs(params["w"])) > 1e150:
-                break
-            points.append(params["w"].copy())
-    points = np.array(points)
-    return {"points": points, "loss": bowl(points[:, 0], points[:, 1])}
+    if angle:
+        w = _rotation(angle) @ w
+    points = _descend(opt, lambda v: bowl_grad(v, angle), w, steps)
+    return {"points": points, "loss": bowl(points[:, 0], points[:, 1], angle)}
 
 
-def _contours(ax, xlim=(-10, 10), ylim=(-5, 5)):
+def _contours(ax, xlim=(-10, 10), ylim=(-5, 5), angle=0.0):
     xs = np.linspace(*xlim, 201)
     ys = np.linspace(*ylim, 101)
     X, Y = np.meshgrid(xs, ys)
-    ax.contour(X, Y, bowl(X, Y), levels=[0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 22],
+    ax.contour(X, Y, bowl(X, Y, angle), levels=[0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 22],
                colors="0.75", linewidths=0.7)
     ax.plot(0, 0, marker="+", color="k", markersize=8)
     ax.set_xlim(*xlim)
@@ -137,16 +178,17 @@ def plot_bowl(fig=None):
     return fig
 
 
-def plot_trajectories(names=OPTIMIZERS, lrs=None, steps=30, fig=None):
-    """One panel per optimizer: its path on :func:`bowl` from (-7, 2) with :data:`DEFAULT_LR`."""
+def plot_trajectories(names=OPTIMIZERS, lrs=None, steps=30, fig=None, angle=0.0):
+    """One panel per optimizer: its path on :func:`bowl` from (-7, 2) with :data:`DEFAULT_LR`
+    (on the valley turned by ``angle`` degrees, from the turned start, when ``angle`` is given)."""
     from matplotlib.figure import Figure
 
     lrs = dict(DEFAULT_LR, **(lrs or {}))
     fig = fig or Figure(figsize=(12, 5.5))
     axes = np.atleast_1d(fig.subplots(2, 3)).ravel()
     for ax, name in zip(axes, names):
-        run = trajectory(name, lrs[name], steps)
-        _contours(ax)
+        run = trajectory(name, lrs[name], steps, angle=angle)
+        _contours(ax, angle=angle)
         p = run["points"]
         ax.plot(p[:, 0], p[:, 1], "o-", color="C3", markersize=3, linewidth=1)
         ax.set_title(f"{name} (lr {lrs[name]:g}): f = {run['loss'][-1]:.2g} after {len(p) - 1} steps",
@@ -154,12 +196,12 @@ def plot_trajectories(names=OPTIMIZERS, lrs=None, steps=30, fig=None):
     ax = axes[len(names)] if len(names) < len(axes) else None
     if ax is not None:
         for name in names:
-            run = trajectory(name, lrs[name], steps)
+            run = trajectory(name, lrs[name], steps, angle=angle)
             ax.semilogy(np.arange(len(run["loss"])), np.maximum(run["loss"], 1e-12), label=name)
         ax.set_xlabel("step")
         ax.set_ylabel("f (log scale)")
         ax.legend(fontsize=8)
-        ax.set_title("f along each path", fontsize=10)
+        ax.set_title("f along each path" + (f" (valley turned by {angle:g}°)" if angle else ""), fontsize=10)
         for extra in axes[len(names) + 1:]:
             extra.set_visible(False)
     fig.tight_layout()
@@ -268,3 +310,197 @@ def first_step_sizes(x_batch, t_batch, *, lr=0.01, hidden_sizes=(40, 20), activa
         out["sgd"].append(float(np.mean(np.abs(lr * g))))
         out["adam"].append(float(np.mean(np.abs(w_adam - w))))
     return {k: (np.array(v) if k != "layers" else v) for k, v in out.items()}
+
+
+# ----------------------------------------------------------------------------
+# what the optimizers do not guarantee: two minima, a saddle point, the learning rate
+# ----------------------------------------------------------------------------
+#: the tilt of :func:`double_well`: it makes the left minimum the deeper (global) one
+WELL_TILT = 0.3
+
+
+def double_well(x):
+    """``f(x) = (x**2 - 1)**2 + 0.3 x``: a deep (global) minimum near x = -1.04 and a shallow
+    (local) one near x = 0.96, separated by a hump near x = 0.08."""
+    x = np.asarray(x, dtype=np.float64)
+    return (x * x - 1.0) ** 2 + WELL_TILT * x
+
+
+def double_well_grad(x):
+    """``f'(x) = 4 x (x**2 - 1) + 0.3`` for :func:`double_well` (any shape)."""
+    x = np.asarray(x, dtype=np.float64)
+    return 4.0 * x * (x * x - 1.0) + WELL_TILT
+
+
+def momentum_basins(starts=np.linspace(-2.0, 2.0, 41), mus=(0.0, 0.5, 0.8, 0.9, 0.95), lr=0.02, steps=2000):
+    """Gradient descent with momentum on :func:`double_well` from every start, for every inertia.
+
+    All starts of one inertia run together (one array of parameters). Returns ``{"starts": (S,),
+    "mus": (M,), "ends": (M, S) final x, "global": (M, S) bool, True where the run ended in the
+    deep minimum}`` (x < the hump counts as the deep minimum's basin).
+    """
+    starts = np.asarray(starts, dtype=np.float64)
+    hump = _hump()
+    ends = np.empty((len(mus), len(starts)))
+    for i, mu in enumerate(mus):
+        opt = make_optimizer("Momentum", lr, momentum=mu) if mu else make_optimizer("SGD", lr)
+        params = {"w": starts.copy()}
+        for _ in range(int(steps)):
+            opt.update(params, {"w": double_well_grad(params["w"])})
+        ends[i] = params["w"]
+    return {"starts": starts, "mus": np.asarray(mus, dtype=np.float64), "ends": ends, "global": ends < hump,
+            "lr": lr, "steps": int(steps)}
+
+
+def _hump():
+    """The local maximum of :func:`double_well` (between its two minima)."""
+    roots = np.roots([4.0, 0.0, -4.0, WELL_TILT]).real
+    return float(np.sort(roots)[1])
+
+
+def well_path(x0, lr=0.02, mu=0.0, steps=150):
+    """The points x_0, x_1, ... of one run on :func:`double_well` (SGD when ``mu`` is 0)."""
+    opt = make_optimizer("Momentum", lr, momentum=mu) if mu else make_optimizer("SGD", lr)
+    return _descend(opt, double_well_grad, [float(x0)], steps)[:, 0]
+
+
+def plot_momentum_basins(basins=None, example_start=-1.8, fig=None):
+    """Left: one start, plain gradient descent vs momentum 0.9, on :func:`double_well`.
+    Right: for every start (columns) and inertia (rows), which minimum the run ends in."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+
+    basins = basins or momentum_basins()
+    fig = fig or Figure(figsize=(12, 3.8))
+    ax_f, ax_map = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
+    xs = np.linspace(-1.9, 1.9, 400)
+    ax_f.plot(xs, double_well(xs), color="0.5", linewidth=1)
+    for mu, color in ((0.0, "C0"), (0.9, "C3")):
+        path = well_path(example_start, basins["lr"], mu, steps=300)
+        end = path[-1]
+        label = f"{'SGD' if not mu else f'momentum {mu:g}'}: ends at x = {end:.2f} " \
+                f"({'deep' if end < _hump() else 'shallow'} minimum)"
+        ax_f.plot(path, double_well(path) + (0.03 if mu else 0.0), ".-", color=color, markersize=3,
+                  linewidth=0.6, alpha=0.8, label=label)
+    ax_f.plot([example_start], [double_well(example_start)], "ks", markersize=5)
+    ax_f.set_xlabel("x")
+    ax_f.set_ylabel("f(x) = (x² − 1)² + 0.3x")
+    ax_f.set_ylim(-0.6, 2.2)
+    ax_f.legend(fontsize=8, loc="upper center")
+    ax_f.set_title(f"one start, x₀ = {example_start:g} (lr {basins['lr']:g})", fontsize=10)
+    s, m = basins["starts"], basins["mus"]
+    step = s[1] - s[0] if len(s) > 1 else 1.0
+    ax_map.imshow(basins["global"].astype(float), aspect="auto", origin="lower",
+                  cmap=ListedColormap(["#f4a261", "#2a9d8f"]), vmin=0, vmax=1,
+                  extent=(s[0] - step / 2, s[-1] + step / 2, -0.5, len(m) - 0.5))
+    ax_map.set_yticks(range(len(m)))
+    ax_map.set_yticklabels([f"{v:g}" for v in m])
+    ax_map.set_ylabel("inertia μ (0 = SGD)")
+    ax_map.set_xlabel("start x₀")
+    share = basins["global"].mean(axis=1)
+    for i, frac in enumerate(share):
+        ax_map.text(s[-1] + step, i, f"{100 * frac:.0f}%", va="center", fontsize=8)
+    ax_map.set_title("green: ends in the deep minimum, orange: in the shallow one "
+                     "(share of starts at the right)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def saddle(x, y):
+    """``f(x, y) = x**2/2 + y**4/4 - y**2/2``: a saddle point at (0, 0), minima at (0, ±1)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return 0.5 * x * x + 0.25 * y ** 4 - 0.5 * y * y
+
+
+def saddle_grad(w):
+    """Gradient of :func:`saddle` at ``w = (x, y)``: ``(x, y**3 - y)``."""
+    w = np.asarray(w, dtype=np.float64)
+    return np.array([w[0], w[1] ** 3 - w[1]])
+
+
+#: Learning rates for :func:`saddle_runs`: each method's first step is about 0.1 long
+#: (RMSprop's first step is lr / sqrt(1 - 0.99) = 10 lr, having no bias correction).
+SADDLE_LR = {"SGD": 0.1, "Momentum": 0.1, "AdaGrad": 0.1, "RMSprop": 0.01, "Adam": 0.1}
+
+
+def saddle_runs(y0=1e-4, steps=200, lrs=None, x0=2.0):
+    """Every optimizer from ``(x0, y0)``, just off the saddle's ridge, on :func:`saddle`.
+
+    Returns ``{name: {"points": (k, 2), "escape": the first step with |y| > 0.5, or None}}``.
+    """
+    lrs = dict(SADDLE_LR, **(lrs or {}))
+    runs = {}
+    for name in OPTIMIZERS:
+        pts = _descend(make_optimizer(name, lrs[name]), saddle_grad, [x0, y0], steps)
+        away = np.flatnonzero(np.abs(pts[:, 1]) > 0.5)
+        runs[name] = {"points": pts, "escape": int(away[0]) if away.size else None, "lr": lrs[name]}
+    return runs
+
+
+def plot_saddle(runs=None, fig=None):
+    """Left: the paths on the contours of :func:`saddle`. Right: |y|, the distance from the ridge."""
+    from matplotlib.figure import Figure
+
+    runs = runs or saddle_runs()
+    fig = fig or Figure(figsize=(12, 3.8))
+    ax_p, ax_y = fig.subplots(1, 2)
+    X, Y = np.meshgrid(np.linspace(-2.5, 2.5, 201), np.linspace(-1.5, 1.5, 121))
+    ax_p.contour(X, Y, saddle(X, Y), levels=np.linspace(-0.25, 3, 14), colors="0.75", linewidths=0.7)
+    ax_p.plot(0, 0, "kx")
+    for i, (name, r) in enumerate(runs.items()):
+        p = r["points"]
+        ax_p.plot(p[:, 0], p[:, 1], ".-", color=f"C{i}", markersize=2, linewidth=0.8, label=name)
+        esc = "never" if r["escape"] is None else f"step {r['escape']}"
+        ax_y.semilogy(np.arange(len(p)), np.maximum(np.abs(p[:, 1]), 1e-12), color=f"C{i}",
+                      label=f"{name} (lr {r['lr']:g}): |y| > 0.5 at {esc}")
+    ax_p.set_xlabel("x")
+    ax_p.set_ylabel("y")
+    ax_p.set_title("f = x²/2 + y⁴/4 − y²/2: saddle at (0, 0), minima at (0, ±1)", fontsize=10)
+    ax_p.legend(fontsize=8, loc="lower left")
+    ax_y.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
+    ax_y.set_xlabel("step")
+    ax_y.set_ylabel("|y| (log scale)")
+    ax_y.set_title(f"leaving the saddle from y₀ = {runs['SGD']['points'][0, 1]:g}", fontsize=10)
+    ax_y.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def lr_sweep_on_mnist(x_train, t_train, x_test, t_test, *, names=OPTIMIZERS, lrs=(1e-3, 1e-2, 1e-1, 1.0),
+                      reuse=None, **kwargs):
+    """:func:`compare_on_mnist` for every optimizer at every learning rate (same weights, same
+    minibatches for all). Returns ``{"names", "lrs", "acc": (len(names), len(lrs)) final test
+    accuracy, "runs": the results keyed "<name> <lr>"}``.
+
+    ``reuse``: runs already made with the same data and ``kwargs``, keyed like ``"Adam 0.01"``
+    (e.g. the comparison at the course note's learning rate); they are not trained again.
+    """
+    reuse = dict(reuse or {})
+    settings = {f"{name} {lr:g}": (name, lr, {}) for name in names for lr in lrs
+                if f"{name} {lr:g}" not in reuse}
+    runs = dict(reuse)
+    if settings:
+        runs.update(compare_on_mnist(x_train, t_train, x_test, t_test, settings, **kwargs))
+    acc = np.array([[runs[f"{name} {lr:g}"]["final_test_acc"] for lr in lrs] for name in names])
+    return {"names": list(names), "lrs": np.asarray(lrs, dtype=np.float64), "acc": acc, "runs": runs}
+
+
+def plot_lr_sweep(sweep, mark=0.01, fig=None):
+    """Final test accuracy against the learning rate, one line per optimizer; the note's 0.01 marked."""
+    from matplotlib.figure import Figure
+
+    fig = fig or Figure(figsize=(8, 3.8))
+    ax = fig.subplots()
+    for i, name in enumerate(sweep["names"]):
+        color = f"C{OPTIMIZERS.index(name)}" if name in OPTIMIZERS else f"C{i}"   # the colours of the other figures
+        ax.semilogx(sweep["lrs"], sweep["acc"][i], "o-", color=color, label=name)
+    ax.axvline(mark, color="0.5", linestyle=":", linewidth=1)
+    ax.text(mark, 1.02, f" the note's lr {mark:g}", fontsize=8, color="0.3")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("test accuracy after the run")
+    ax.set_ylim(0, 1.08)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig

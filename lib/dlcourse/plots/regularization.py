@@ -71,7 +71,7 @@ def train_regularized(data, *, weight_decay=0.0, l1=0.0, dropout_ratio=0.0, hidd
     (loss + 0.5*lambda*sum W², gradient + lambda*W, done by ``MultiLayerNet``); ``l1`` adds
     lambda*sum|W| (gradient lambda*sign(W)) to every weight matrix; ``dropout_ratio`` is the
     probability of dropping a hidden unit. Initial weights, minibatch order and dropout masks
-    come from ``seed``: runs that differ only in lambda start from the same weights.
+    come from the random seed ``seed``: runs that differ only in lambda start from the same weights.
 
     Every ``eval_every`` epochs (and after the last) records, in test mode:
     ``epochs`` (k,), ``train_acc``, ``val_acc``, ``test_acc`` (k,), ``val_loss`` (k,)
@@ -120,7 +120,7 @@ def train_regularized(data, *, weight_decay=0.0, l1=0.0, dropout_ratio=0.0, hidd
 def regularization_grid(data, lams=(0.0, 0.03, 0.1), ratios=(0.0, 0.15, 0.3), **kwargs):
     """:func:`train_regularized` for every weight decay in ``lams`` and dropout ratio in ``ratios``.
 
-    Returns ``{(lam, ratio): run}``; every run uses the same ``seed`` (same initial weights and
+    Returns ``{(lam, ratio): run}``; every run uses the same random seed ``seed`` (same initial weights and
     minibatch order), so the curves differ only by the regularisation. ``kwargs`` go to
     :func:`train_regularized` (e.g. ``epochs``).
     """
