@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from dlcourse.plots.troubleshooting import run_lab
 from dlcourse.widgets.base import FigureView, new_figure
@@ -129,6 +130,8 @@ class ClippingExplorer:
         self.ax_norm.set_xlabel("iteration")
         self.ax_norm.set_ylabel("gradient norm ||g||")
         self.ax_norm.legend(fontsize=8, loc="upper right")
+        for ax in (self.ax_loss, self.ax_norm):  # no minor ticks on the log axes: a third less to draw per update
+            ax.yaxis.set_minor_locator(NullLocator())
         self.status = self.fig.suptitle("", fontsize=9)
         self.view = FigureView(self.fig)
         self.index = (0, 0)
