@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlcourse.functions import mean_squared_error, sigmoid, softmax
+from dlcourse.functions import mean_squared_error, sigmoid, softmax, softmax_cross_entropy
 from dlcourse.init import init_weights
 from dlcourse.layers import Affine, ReLU, Sigmoid
 from dlcourse.layers import (
@@ -567,7 +567,7 @@ def initial_losses(x, t, weight_stds, *, hidden_size=50, rng):
         for name, p in net.params.items():
             p[...] = rng.normal(0.0, std, p.shape) if name.startswith("W") else 0.0
         z = net.predict(x)
-        loss[k] = float(softmax_cross_entropy_forward(z, t)[0])
+        loss[k] = float(softmax_cross_entropy(z, t))
         logit_std[k] = float(np.std(z))
     return {"weight_std": stds, "loss": loss, "logit_std": logit_std}
 
