@@ -61,6 +61,10 @@ class Chapter:
     widgets: bool = True
     #: points of the graded notebook (sum over its test cells)
     points: int | None = None
+    #: seconds the graded notebook may take top to bottom with its solutions, for a chapter whose notebook
+    #: runs longer than tests/test_notebooks.py allows (the capstone trains a network for real): the
+    #: chapter's own test then executes it, within this limit, and checks what it computes
+    graded_seconds: float | None = None
 
     @property
     def number(self) -> str:

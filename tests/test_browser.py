@@ -23,7 +23,7 @@ from conftest import REPO
 LECTURES = sorted(p.name for p in (REPO / "notebooks").glob("ch*.ipynb"))
 CHAPTERS = sorted(p.name for p in (REPO / "source").glob("ch*") if p.is_dir())
 # Chapters whose lecture notebook must offer at least one widget explorer.
-WIDGET_CHAPTERS = {"ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07"}
+WIDGET_CHAPTERS = {"ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

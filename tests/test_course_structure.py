@@ -105,8 +105,8 @@ def test_graded_notebook_follows_naming_conventions(chapter):
                 gid = meta["grade_id"]
                 answers.append(gid)
                 if not gid.startswith("quiz_"):
-                    assert re.search(rf"^def {re.escape(gid)}\(", cell.source, flags=re.M), (
-                        f"{path.name}: answer cell {gid!r} must define the function {gid}()")
+                    assert re.search(rf"^(def {re.escape(gid)}\(|class {re.escape(gid)}\b)", cell.source, flags=re.M), (
+                        f"{path.name}: answer cell {gid!r} must define the function {gid}() (or the class {gid})")
             elif meta.get("grade"):
                 tests.append(meta["grade_id"])
     record = chapters.get(chapter)

@@ -2,12 +2,13 @@
 
 A small laboratory:
 
-- :class:`LabNet`: a ``784 - hidden - 10`` ReLU network built from :mod:`dlcourse.layers`
-  whose output "head" can be the correct fused softmax-cross-entropy or one of the buggy
-  heads that learners' reports describe: ``"batched_softmax"`` (a learner's report: the softmax
-  normalised over the whole batch), ``"sigmoid_logits"`` (a Q&A post's model: a sigmoid in front
-  of a loss that expects raw scores) and ``"squared_error"`` (a learner's list of training
-  troubles: squared error instead of cross-entropy).
+- :class:`LabNet`: a ``784 - hidden - 10`` ReLU network built from the layer objects of
+  :mod:`dlcourse.layers` (as the book builds its networks), whose output "head" can be the
+  correct fused softmax-cross-entropy or one of the buggy heads that learners' reports describe:
+  ``"batched_softmax"`` (a learner's report: the softmax normalised over the whole batch),
+  ``"sigmoid_logits"`` (a Q&A post's model: a sigmoid in front of a loss that expects raw scores)
+  and ``"squared_error"`` (a learner's list of training troubles: squared error instead of
+  cross-entropy).
 - :func:`run_lab`: trains a :class:`LabNet` with plain SGD through :func:`dlcourse.train.train`
   (divergence recorded, not raised) and returns the history and NumPy's warnings.
 - :func:`capture_warnings`: run anything and return its result with the warnings it raised.
@@ -30,40 +31,17 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from dlcourse.functions import mean_squared_error, sigmoid, softmax, softmax_cross_entropy
+from dlcourse.figures import static_figure
+from dlcourse.functions import mean_squared_error, one_hot, sigmoid, softmax, softmax_cross_entropy
 from dlcourse.init import init_weights
-from dlcourse.layers import Affine, ReLU, Sigmoid
-from dlcourse.layers import (
-    affine_backward,
-    affine_forward,
-    relu_backward,
-    relu_forward,
-    softmax_cross_entropy_backward,
-    softmax_cross_entropy_forward,
-)
+from dlcourse.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 
 __all__ = [
-    "HEADS",
-    "batched_softmax",
-    "LabNet",
-    "run_lab",
-    "capture_warnings",
-    "plot_runs",
-    "plot_softmax_rows",
-    "plot_sigmoid_float32",
-    "plot_uint8_pitfalls",
-    "plot_overfitting",
-    "OUTPUT_RANGES",
-    "regression_data",
-    "RegressionNet",
-    "run_regression",
-    "plot_output_heads",
-    "initial_losses",
-    "expected_initial_loss",
-    "plot_initial_loss",
-    "plot_tiny_batch",
+    "HEADS", "batched_softmax", "LabNet", "run_lab", "capture_warnings", "plot_runs",
+    "plot_softmax_rows", "plot_sigmoid_float32", "plot_uint8_pitfalls", "plot_overfitting",
+    "OUTPUT_RANGES", "regression_data", "RegressionNet", "run_regression", "plot_output_heads",
+    "initial_losses", "expected_initial_loss", "plot_initial_loss", "plot_tiny_batch",
 ]
 
 #: The output heads of :class:`LabNet` and what they reproduce.
@@ -86,86 +64,79 @@ def batched_softmax(a):
     return e / np.sum(e)
 
 
-def _one_hot(t, n_classes, dtype):
-    out = np.zeros((len(t), n_classes), dtype=dtype)
-    out[np.arange(len(t)), t] = 1
-    return out
-
-
 class LabNet:
     """``x (N, 784) -> affine -> ReLU -> affine -> head``, for reproducing failures.
 
-    head: one of :data:`HEADS`. ``params``: ``W1 (784, H)``, ``b1 (H,)``, ``W2 (H, 10)``,
-    ``b2 (10,)``, He-initialised with ``rng``, in ``dtype``. Has the interface that
-    :func:`dlcourse.train.train` needs: ``loss(x, t)``, ``gradient(x, t) -> dict`` (the
-    gradient the head's backward pass computes: for ``"batched_softmax"`` that is the report's
-    ``(y - t)/N``, which is NOT the derivative of its loss), ``accuracy(x, t)``, ``params``.
-    t: integer labels (N,).
+    head: one of :data:`HEADS`, or a function ``probabilities(z)`` used in place of the softmax
+    (backpropagated as if it were one: ``(y - t) / N``, the cross-entropy of its output as the
+    loss), which is what ``"batched_softmax"`` does with :func:`batched_softmax`.
+    hidden_size: the width of the hidden layer, or a sequence of widths (several ReLU layers).
+    ``params``: ``W1 (784, H)``, ``b1 (H,)``, ``W2 (H, 10)``, ``b2 (10,)``, ..., He-initialised
+    with ``rng``, in ``dtype``; they are the arrays of the layer objects in ``layers``. Has the
+    interface that :func:`dlcourse.train.train` needs: ``loss(x, t)``, ``gradient(x, t) ->
+    dict`` (the gradient the head's backward pass computes: for ``"batched_softmax"`` that is
+    the report's ``(y - t)/N``, which is NOT the derivative of its loss; ``last_loss`` keeps the
+    loss of that forward pass), ``accuracy(x, t)``, ``params``. t: integer labels (N,).
     """
 
     def __init__(self, input_size=784, hidden_size=50, output_size=10, *, head="softmax", rng,
                  dtype=np.float32):
-        if head not in HEADS:
-            raise ValueError(f"LabNet: head must be one of {sorted(HEADS)}, got {head!r}.")
+        if not callable(head) and head not in HEADS:
+            raise ValueError(f"LabNet: head must be one of {sorted(HEADS)} or a function, got {head!r}.")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"LabNet: rng must be a numpy.random.Generator, got {type(rng).__name__}.")
         self.head = head
         self.dtype = np.dtype(dtype)
-        (W1, b1), (W2, b2) = init_weights([input_size, hidden_size, output_size], "he", rng, dtype)
-        self.params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
-
-    def _hidden(self, x):
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            x = x.astype(self.dtype)
-        a1, c1 = affine_forward(x, self.params["W1"], self.params["b1"])
-        h, c2 = relu_forward(a1)
-        z, c3 = affine_forward(h, self.params["W2"], self.params["b2"])
-        return z, (c1, c2, c3)
+        hidden = [hidden_size] if np.ndim(hidden_size) == 0 else list(hidden_size)
+        weights = init_weights([input_size, *hidden, output_size], "he", rng, dtype)
+        self.layers, self.params = [], {}
+        for i, (W, b) in enumerate(weights, start=1):
+            self.layers += [Affine(W, b), ReLU()] if i < len(weights) else [Affine(W, b)]
+            self.params[f"W{i}"], self.params[f"b{i}"] = W, b
+        self.last_loss = None
 
     def predict(self, x):
         """Scores (N, 10) before the head; their arg-max is the predicted class for every head."""
-        return self._hidden(x)[0]
+        z = np.asarray(x)
+        if z.dtype != self.dtype:
+            z = z.astype(self.dtype)
+        for layer in self.layers:
+            z = layer.forward(z)
+        return z
 
     def accuracy(self, x, t):
         return float(np.mean(np.argmax(self.predict(x), axis=1) == np.asarray(t)))
 
     def _head(self, z, t):
-        """(loss, dz) of the head for scores z (N, C) and labels t (N,)."""
-        n, c = z.shape
+        """(loss, backward) of the head for scores z (N, C) and labels t (N,); ``backward()`` -> dz."""
         if self.head == "softmax":
-            loss, cache = softmax_cross_entropy_forward(z, t)
-            return loss, softmax_cross_entropy_backward(cache)
-        oh = _one_hot(t, c, z.dtype)
-        if self.head == "batched_softmax":
-            y = batched_softmax(z)
-            loss = -np.sum(oh * np.log(y + 1e-7)) / n
-            return loss, (y - oh) / n
+            last = SoftmaxWithLoss()
+            return last.forward(z, t), last.backward
         if self.head == "sigmoid_logits":
-            s = sigmoid(z)
-            loss, cache = softmax_cross_entropy_forward(s, t)
-            ds = softmax_cross_entropy_backward(cache)
-            return loss, ds * s * (1 - s)
-        y = softmax(z)  # squared_error
-        loss = 0.5 * np.sum((y - oh) ** 2) / n
-        dy = (y - oh) / n
-        return loss, y * (dy - np.sum(dy * y, axis=1, keepdims=True))
+            sig, last = Sigmoid(), SoftmaxWithLoss()
+            loss = last.forward(sig.forward(z), t)
+            return loss, lambda: sig.backward(last.backward())
+        n, c = z.shape
+        oh = one_hot(t, c, dtype=z.dtype)
+        if self.head == "squared_error":
+            y = softmax(z)
+            dy = (y - oh) / n
+            return 0.5 * np.sum((y - oh) ** 2) / n, lambda: y * (dy - np.sum(dy * y, axis=1, keepdims=True))
+        y = (batched_softmax if self.head == "batched_softmax" else self.head)(z)
+        return -np.sum(oh * np.log(y + 1e-7)) / n, lambda: (y - oh) / n
 
     def loss(self, x, t):
-        z, _ = self._hidden(x)
-        return self._head(z, np.asarray(t))[0]
-
-    def loss_and_gradient(self, x, t):
-        """``(loss, grads)`` from one forward and one backward pass."""
-        z, (c1, c2, c3) = self._hidden(x)
-        loss, dz = self._head(z, np.asarray(t))
-        dh, dW2, db2 = affine_backward(dz, c3)
-        da1 = relu_backward(dh, c2)
-        _, dW1, db1 = affine_backward(da1, c1)
-        return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+        return self._head(self.predict(x), np.asarray(t))[0]
 
     def gradient(self, x, t):
-        return self.loss_and_gradient(x, t)[1]
+        self.last_loss, backward = self._head(self.predict(x), np.asarray(t))
+        d = backward()
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
+        grads = {}
+        for i, layer in enumerate(layer for layer in self.layers if isinstance(layer, Affine)):
+            grads[f"W{i + 1}"], grads[f"b{i + 1}"] = layer.grads["W"], layer.grads["b"]
+        return grads
 
 
 def capture_warnings(fn, *args, **kwargs):
@@ -215,18 +186,13 @@ def run_lab(x_train, t_train, x_test=None, t_test=None, *, head="softmax", lr=0.
 # --------------------------------------------------------------------------- figures
 
 
-def _figure(figsize):
-    return Figure(figsize=figsize, layout="constrained")
-
-
 def plot_runs(runs, title=""):
     """Compare runs of :func:`run_lab`: minibatch loss (log scale) and test accuracy.
 
     runs: dict label -> run (or History). A run that diverged ends with an "x" at the
     iteration whose loss was NaN/inf (drawn at the top of the axis).
     """
-    fig = _figure((10, 3.4))
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    fig, (ax_loss, ax_acc) = static_figure((10, 3.4), 1, 2)
     top = 0.0
     for k, (label, run) in enumerate(runs.items()):
         h = run["history"] if isinstance(run, dict) else run
@@ -264,8 +230,7 @@ def plot_softmax_rows(logits):
     logits = np.asarray(logits, dtype=np.float64)
     good = softmax(logits)
     bad = batched_softmax(logits)
-    fig = _figure((9, 0.5 * len(logits) + 2))
-    axes = fig.subplots(1, 2)
+    fig, axes = static_figure((9, 0.5 * len(logits) + 2), 1, 2)
     for ax, y, name in ((axes[0], good, "softmax per row"), (axes[1], bad, "the report's softmax: over the whole batch")):
         ax.imshow(y, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(y):
@@ -292,8 +257,7 @@ def plot_sigmoid_float32(x_min=-120.0, x_max=40.0):
         one_minus32 = np.float32(1) - s32
         naive = -np.log(one_minus32)
         stable = np.maximum(x64, 0) + np.log1p(np.exp(-np.abs(x64)))
-    fig = _figure((10, 3.4))
-    ax_s, ax_l = fig.subplots(1, 2)
+    fig, (ax_s, ax_l) = static_figure((10, 3.4), 1, 2)
     ax_s.plot(x64, s64, color="C0", linewidth=2.5, alpha=0.5, label="sigmoid, float64")
     ax_s.plot(x64, np.where(s32 > 0, s32, np.nan), color="C0", linewidth=1, label="sigmoid, float32")
     ax_s.plot(x64, 1 - s64, color="C1", linewidth=2.5, alpha=0.5, label="1 - sigmoid, float64")
@@ -340,8 +304,7 @@ def plot_uint8_pitfalls(image):
         ("x - 128 in uint8 (wraps)", x - np.uint8(128)),
         ("x // 255 (integer division)", x // 255),
     ]
-    fig = _figure((10, 2.9))
-    axes = fig.subplots(1, len(panels))
+    fig, axes = static_figure((10, 2.9), 1, len(panels))
     for ax, (name, img) in zip(axes, panels):
         ax.imshow(img, cmap="gray")
         ax.set_title(f"{name}\nvalues {img.min():g}..{img.max():g}, {img.dtype}", fontsize=8)
@@ -355,8 +318,7 @@ def plot_overfitting(history, title="", patience=None):
 
     With ``patience``, also marks where early stopping with that patience would have stopped.
     """
-    fig = _figure((8, 3.2))
-    ax = fig.subplots()
+    fig, ax = static_figure((8, 3.2))
     ep = history.eval_iters
     ax.plot(ep, history.train_acc, "-", label="train")
     ax.plot(ep, history.test_acc, "-", label="validation")
@@ -509,8 +471,7 @@ def plot_output_heads(runs, x, t):
     log scale), with each run's floor dashed (none for a floor of 0). Right: the norm of dE/dz at the output's
     pre-activation (log scale); an "x" marks where it became exactly 0 for every sample.
     """
-    fig = _figure((12, 3.6))
-    ax_fit, ax_loss, ax_grad = fig.subplots(1, 3)
+    fig, (ax_fit, ax_loss, ax_grad) = static_figure((12, 3.6), 1, 3)
     ax_fit.plot(x[:, 0], t[:, 0], ".", color="0.6", markersize=3, label="data")
     for k, (label, run) in enumerate(runs.items()):
         color = f"C{k % 10}"
@@ -597,8 +558,7 @@ def plot_initial_loss(sweep, marks=None, n_classes=10):
     the sweep and of ``marks`` (dict label -> (logit_std, loss)).
     """
     ln_c = np.log(n_classes)
-    fig = _figure((11, 3.6))
-    ax_w, ax_s = fig.subplots(1, 2)
+    fig, (ax_w, ax_s) = static_figure((11, 3.6), 1, 2)
     ax_w.plot(sweep["weight_std"], sweep["loss"], "o-", color="C0", markersize=4)
     ax_w.axhline(ln_c, color="C3", linestyle="--", linewidth=1)
     ax_w.text(0.01, ln_c * 1.08, f"ln {n_classes} = {ln_c:.3f}", fontsize=8, color="C3",
@@ -630,8 +590,7 @@ def plot_tiny_batch(runs, target=0.05, top=100.0):
     """Runs of :func:`run_lab` on one tiny batch: their loss (log scale, cut at ``top``) against
     the iteration, with the ``target`` a correct network gets below. A run that diverged ends
     with an "x"."""
-    fig = _figure((9, 3.4))
-    ax = fig.subplots()
+    fig, ax = static_figure((9, 3.4))
     for k, (label, run) in enumerate(runs.items()):
         h = run["history"] if isinstance(run, dict) else run
         color = f"C{k % 10}"

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from dlcourse.plots.troubleshooting import run_lab
-from dlcourse.widgets.base import FigureView, new_figure
+from dlcourse.figures import FigureView, new_figure
 
 __all__ = ["SETTINGS", "MAX_NORMS", "clip_sweep", "ClippingExplorer"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from dlcourse.plots.optimizers import DEFAULT_LR, OPTIMIZERS, START, _contours, trajectory
-from dlcourse.widgets.base import FigureView, new_figure
+from dlcourse.plots.optimizers import DEFAULT_LR, OPTIMIZERS, START, draw_contours, trajectory
+from dlcourse.figures import FigureView, new_figure
 
 __all__ = ["OptimizerExplorer", "explorer_data"]
 
@@ -72,7 +72,7 @@ class OptimizerExplorer:
 
         self.fig, (self.ax_path, self.ax_loss) = new_figure(figsize=(11, 4), ncols=2,
                                                             gridspec_kw={"width_ratios": [1.6, 1]})
-        _contours(self.ax_path)
+        draw_contours(self.ax_path)
         (self.path_line,) = self.ax_path.plot([], [], "o-", color="C3", markersize=3, linewidth=1)
         self.ax_path.plot(*START, "s", color="k", markersize=5)
         (self.loss_line,) = self.ax_loss.plot([], [], color="C3")
