@@ -495,6 +495,7 @@ class ClipGradNorm:
     update (a list of floats), ``clipped``: how many updates were scaled down. ``lr`` is the wrapped
     optimizer's learning rate. A NaN/inf gradient is recorded and passed on unclipped (clipping
     cannot repair it; the loss becomes NaN and the training loop's divergence stop reports it).
+    For one network: a stack of networks would get one norm over all its members.
     """
 
     def __init__(self, optimizer, max_norm=None):
