@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 
+from dlcourse.figures import new_figure, smooth
+
 __all__ = [
     "capstone_data",
     "parameter_table",
@@ -45,18 +47,6 @@ __all__ = [
     "lr_grid",
     "plot_training",
 ]
-
-
-def _new_figure(figsize, nrows=1, ncols=1, **kw):
-    from dlcourse.widgets.base import new_figure
-
-    return new_figure(figsize=figsize, nrows=nrows, ncols=ncols, **kw)
-
-
-def _smooth(values, width):
-    from dlcourse.widgets.batchnorm import smooth
-
-    return smooth(values, width)
 
 
 def _net(hidden_dims, use_batchnorm=False, dropout=0.0, weight_init="he", seed=0, input_dim=784, num_classes=10,
@@ -124,7 +114,7 @@ def plot_architecture(hidden_dims=(100, 50), use_batchnorm=True, dropout=0.2, fi
     boxes = _layer_boxes(list(hidden_dims), use_batchnorm, dropout)
     colours = {"affine": "#cfe2f3", "bn": "#d9ead3", "act": "#fff2cc", "drop": "#f4cccc", "loss": "#e6e6e6"}
     if fig is None:
-        fig, ax = _new_figure((max(8.0, 1.15 * len(boxes) + 1.5), 2.6))
+        fig, ax = new_figure((max(8.0, 1.15 * len(boxes) + 1.5), 2.6))
     else:
         ax = fig.subplots()
     n = len(boxes)
@@ -185,7 +175,7 @@ def overfit_tiny_batch(x, t, lrs=(1e-5, 1e-2, 1.0), n=50, iters=100, hidden_dims
 def plot_overfit(runs, fig=None):
     """Loss and training accuracy of :func:`overfit_tiny_batch`'s runs."""
     if fig is None:
-        fig, (ax_loss, ax_acc) = _new_figure((10, 3.2), 1, 2)
+        fig, (ax_loss, ax_acc) = new_figure((10, 3.2), 1, 2)
     else:
         ax_loss, ax_acc = fig.subplots(1, 2)
     for i, (lr, h) in enumerate(runs.items()):
@@ -236,7 +226,7 @@ def gradcheck_vs_step(hs=None, dtypes=(np.float64, np.float32), hidden_dims=(6, 
 def plot_gradcheck_vs_step(result, threshold=1e-6, fig=None):
     """:func:`gradcheck_vs_step`'s errors against h, log-log, with the threshold and h = 1e-5 marked."""
     if fig is None:
-        fig, ax = _new_figure((6.5, 3.4))
+        fig, ax = new_figure((6.5, 3.4))
     else:
         ax = fig.subplots()
     for i, name in enumerate(k for k in result if k != "h"):
@@ -287,7 +277,7 @@ def plot_schedules(curves=None, fig=None):
     """The learning rate of each schedule over a run."""
     curves = schedule_curves() if curves is None else curves
     if fig is None:
-        fig, ax = _new_figure((6.5, 3.0))
+        fig, ax = new_figure((6.5, 3.0))
     else:
         ax = fig.subplots()
     for i, name in enumerate(k for k in curves if k != "t"):
@@ -357,11 +347,11 @@ def plot_run(run, fig=None):
     """A :func:`train_run`: training loss per iteration, training and validation accuracy per epoch."""
     h = run["history"]
     if fig is None:
-        fig, (ax_loss, ax_acc) = _new_figure((10, 3.2), 1, 2)
+        fig, (ax_loss, ax_acc) = new_figure((10, 3.2), 1, 2)
     else:
         ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(h.iterations, h.loss, color="C0", alpha=0.25, lw=0.8)
-    xs, ys = _smooth(h.loss, 20)
+    xs, ys = smooth(h.loss, 20)
     ax_loss.plot(xs, ys, color="C0")
     ax_loss.set_xlabel("iteration")
     ax_loss.set_ylabel("training loss")
@@ -409,12 +399,12 @@ def plot_training(history, test_acc=None, fig=None):
     losses = np.asarray(history["loss"], dtype=float)
     rates = np.asarray(history["lr"], dtype=float)
     if fig is None:
-        fig, (ax_loss, ax_lr) = _new_figure((10, 3.0), 1, 2)
+        fig, (ax_loss, ax_lr) = new_figure((10, 3.0), 1, 2)
     else:
         ax_loss, ax_lr = fig.subplots(1, 2)
     k = np.arange(len(losses))
     ax_loss.plot(k, losses, color="C0", alpha=0.25, lw=0.8)
-    xs, ys = _smooth(losses, max(1, len(losses) // 50))
+    xs, ys = smooth(losses, max(1, len(losses) // 50))
     ax_loss.plot(xs - 1, ys, color="C0")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("iteration")

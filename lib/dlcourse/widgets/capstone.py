@@ -14,8 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlcourse.plots.capstone import LEARNING_RATES, lr_grid
-from dlcourse.widgets.base import FigureView, new_figure
-from dlcourse.widgets.batchnorm import smooth
+from dlcourse.figures import FigureView, new_figure, smooth
 
 __all__ = ["TrainingExplorer", "LEARNING_RATES"]
 
