@@ -638,7 +638,7 @@ def _im2col_bug(code, loses, says):
 
 CHAPTER = Chapter(
     name="ch06_cnn",
-    title="畳み込み: padding, stride, pooling, im2col, and their backward passes",
+    title="畳み込み: padding, stride, pooling, im2col; backward: col2im, the transposed convolution, max-pool routing and ties",
     topic="convolution",
     points=34,
     exercises={
