@@ -29,6 +29,15 @@ c.ClearHiddenTests.enforce_metadata = True
 # A deleted or metadata-stripped test cell is restored from the gradebook and scored.
 c.OverwriteCells.add_missing_cells = True
 
+# Protected grading, whichever command grades (`nbgrader autograde`, formgrader's Autograde button,
+# `python -m dlgrade grade`): the student's kernel runs in bubblewrap, and every test cell's score
+# comes from the out-of-process grading checks (the source notebook's tests and grading/<chapter>.py),
+# which student code cannot touch. Without bubblewrap, grading refuses to run. See README.md,
+# "Tamper-resistant grading", and lib/dlgrade/pipeline.py for the steps.
+from dlgrade.pipeline import protect  # noqa: E402
+
+protect(c)
+
 # Grading policy: a test cell passes when it raises no exception. nbgrader would
 # also zero any cell that wrote to stderr, so a correct answer that triggers a
 # harmless warning (a RuntimeWarning from NumPy, a DeprecationWarning from a

@@ -6,12 +6,14 @@
     })
     results["bug_batched_softmax"].failed              # {"test_softmax_batch_invariant", ...}
 
-Each variant becomes one student. The harness copies the chapter's source and
-``nbgrader_config.py`` into a temporary course, runs ``nbgrader
-generate_assignment``, builds every submission from the generated student
-version (answer cells replaced by the variant's code, or by the source
-solution where the variant says nothing), runs ``nbgrader autograde`` once for
-all of them, and reads the scores back from the gradebook.
+Each variant becomes one student. The harness copies the chapter's source, its
+grading checks (``grading/<chapter>.py``) and ``nbgrader_config.py`` into a
+temporary course, runs ``nbgrader generate_assignment``, builds every submission
+from the generated student version (answer cells replaced by the variant's code,
+or by the source solution where the variant says nothing), runs ``nbgrader
+autograde`` once for all of them, and reads the scores back from the gradebook.
+That is the course's protected grading, as an instructor runs it: the notebook in
+a sandboxed kernel, the points from the out-of-process checks.
 """
 
 from __future__ import annotations
@@ -83,12 +85,15 @@ class GradeResult:
         return {gid for gid, (s, m) in self.scores.items() if s < m}
 
     def failure_text(self, grade_id: str, traceback: bool = False) -> str:
-        """The error message shown under the cell ``grade_id`` ("" when it passed).
+        """The error message shown under the cell ``grade_id`` ("" when it passed), and what the grading
+        check (which decides the points) said about it.
 
         Only ``ExceptionName: message`` by default: the traceback quotes the test cell's own
         source, so a check that the feedback names a mistake could match the test code instead
         of the message. ``traceback=True`` adds it (for debugging output).
         """
+        from dlgrade.checks.verdicts import HEADER
+
         for cell in self.notebook.cells:
             if _grade_id(cell) != grade_id:
                 continue
@@ -98,7 +103,11 @@ class GradeResult:
                     parts.append(f"{out.get('ename')}: {out.get('evalue')}")
                     if traceback:
                         parts.extend(out.get("traceback", []))
-            return _ANSI.sub("", "\n".join(parts))
+                text = out.get("text", "") if out.get("output_type") == "stream" else ""
+                text = "".join(text) if isinstance(text, list) else text
+                if text.startswith(f"{HEADER}: FAILED"):
+                    parts.append(text.split("\n", 1)[-1].strip())
+            return _ANSI.sub("", "\n".join(p for p in parts if p))
         raise KeyError(f"no cell with grade_id {grade_id!r} in the autograded notebook "
                        f"(graded cells: {sorted(self.scores)})")
 
@@ -117,10 +126,14 @@ def answer_sources(notebook_path: Path) -> dict[str, str]:
 
 
 def make_course(chapter: str, root: Path) -> Path:
-    """Copy the chapter's source and the nbgrader config into a fresh course folder."""
+    """Copy the chapter's source, its grading checks and the nbgrader config into a fresh course folder."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "source" / chapter, root / "source" / chapter)
+    checks = REPO / "grading" / f"{chapter}.py"
+    if checks.is_file():
+        (root / "grading").mkdir(exist_ok=True)
+        shutil.copy2(checks, root / "grading" / checks.name)
     return root
 
 
