@@ -52,6 +52,24 @@ def test_the_courses_configuration_grades_with_the_protected_pipeline():
     assert not is_protected(config)
 
 
+def test_without_the_grader_the_configuration_fails_closed(monkeypatch, capsys):
+    """nbgrader ignores a configuration file that raises and grades with its unprotected defaults; where
+    dlgrade cannot be imported, nbgrader_config.py must instead name steps that cannot be loaded, so that
+    every Autograde fails rather than grading unprotected."""
+    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    monkeypatch.setitem(sys.modules, "dlgrade.pipeline", None)   # `import dlgrade.pipeline` raises ImportError
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    assert "grading refuses to run" in capsys.readouterr().err
+    steps = [*config.Autograde.sanitize_preprocessors, *config.Autograde.autograde_preprocessors]
+    assert steps, "the configuration left nbgrader's default (unprotected) Autograde steps"
+    for step in steps:
+        with pytest.raises(ImportError):
+            import_item(step)
+    assert config.CourseDirectory.course_id, "the rest of the configuration must still load"
+
+
 def test_plain_nbgrader_autograde_scores_by_the_checks(tmp_path):
     require_sandbox()
     root = _course(tmp_path)
