@@ -12,8 +12,14 @@ temporary course, runs ``nbgrader generate_assignment``, builds every submission
 from the generated student version (answer cells replaced by the variant's code,
 or by the source solution where the variant says nothing), runs ``nbgrader
 autograde`` once for all of them, and reads the scores back from the gradebook.
-That is the course's protected grading, as an instructor runs it: the notebook in
-a sandboxed kernel, the points from the out-of-process checks.
+That is the course's grading as an instructor runs it (the notebook in a sandboxed
+kernel), with one difference, for the chapter tests only: ``grade_variants`` sets
+the tests-only switch ``DLGRADE_TESTS_SCORE_BY_NOTEBOOK_RUN=1`` (see
+:mod:`dlgrade.pipeline`), so that the notebook's own run scores the variants and
+the chapter records state what the notebook's tests catch. The same variants go
+through the out-of-process checks in tests/test_sandbox_chapters.py. Every other
+``run_nbgrader`` call (the hostile corpus, formgrader, the course commands) grades
+with the protected default: the switch is never passed on to them.
 """
 
 from __future__ import annotations
@@ -34,18 +40,27 @@ REPO = Path(__file__).resolve().parents[1]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def nbgrader_env() -> dict[str, str]:
-    """Environment for nbgrader subprocesses: the running interpreter's bin first on PATH."""
+#: the tests-only switch of dlgrade.pipeline (the notebook run scores; never where a class is graded)
+SCORE_BY_NOTEBOOK_RUN = "DLGRADE_TESTS_SCORE_BY_NOTEBOOK_RUN"
+
+
+def nbgrader_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for nbgrader subprocesses: the running interpreter's bin first on PATH, the protected
+    default (the tests-only switch removed, whatever the caller's environment holds), then ``extra``."""
     env = dict(os.environ)
+    env.pop(SCORE_BY_NOTEBOOK_RUN, None)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    env.update(extra or {})
     return env
 
 
-def run_nbgrader(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``nbgrader <args>`` in ``cwd``; raise with its output when it fails."""
+def run_nbgrader(args: list[str], cwd: Path, timeout: float = 900,
+                 env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in ``cwd`` (``env``: variables added to :func:`nbgrader_env`); raise with its
+    output when it fails."""
     cmd = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(env), capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed with exit code {proc.returncode}:\n"
@@ -164,7 +179,8 @@ def grade_variants(chapter: str, variants: Mapping[str, Mapping[str, str]], note
             dest = tmp / "submitted" / student / chapter
             dest.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, dest / f"{notebook}.ipynb")
-        proc = run_nbgrader(["autograde", chapter, "--create", "--force"], cwd=tmp)
+        proc = run_nbgrader(["autograde", chapter, "--create", "--force"], cwd=tmp,
+                            env={SCORE_BY_NOTEBOOK_RUN: "1"})
         from nbgrader.api import Gradebook
 
         results: dict[str, GradeResult] = {}
