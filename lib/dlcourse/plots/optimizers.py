@@ -19,6 +19,12 @@ that data on a Matplotlib figure and return it.
 - :func:`first_step_sizes`: why SGD is stuck there: the size of the first update per layer,
   SGD against Adam.
 - :func:`lr_sweep_on_mnist`: the same comparison at several learning rates per optimizer.
+- Learning-rate decay (学習率の減衰): :func:`noisy_bowl_runs` (SGD/Momentum with a schedule on
+  :func:`bowl` with noisy gradients, through :func:`_descend`), :func:`noise_floor` (where a constant
+  rate settles), :func:`expected_bowl_loss` (the exact mean, from the recursion of mean and
+  variance), :func:`best_constant_rate`, :func:`schedule_rates`, and the figures
+  :func:`plot_noise_floor`, :func:`plot_schedules`, :func:`plot_decay_comparison`,
+  :func:`plot_decay_on_mnist`.
 """
 
 from __future__ import annotations
@@ -52,6 +58,23 @@ __all__ = [
     "plot_saddle",
     "lr_sweep_on_mnist",
     "plot_lr_sweep",
+    "CURVATURES",
+    "NOISE_STD",
+    "DECAY_STEPS",
+    "DECAY_SETTINGS",
+    "SCHEDULES",
+    "schedule_rates",
+    "bowl_noise",
+    "noisy_bowl_runs",
+    "noise_floor",
+    "expected_bowl_loss",
+    "best_constant_rate",
+    "noise_floor_runs",
+    "plot_noise_floor",
+    "decay_comparison",
+    "plot_schedules",
+    "plot_decay_comparison",
+    "plot_decay_on_mnist",
 ]
 
 #: The optimizers of the chapter, in the order they are taught.
@@ -214,7 +237,8 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
     """Train the course note's network once per optimizer and record its learning curves.
 
     x_train: (N, 784), t_train: (N,) labels (or one-hot); the same for the test set.
-    optimizers: dict ``label -> (name, lr, kwargs)``, e.g. ``{"Adam": ("Adam", 0.01, {})}``.
+    optimizers: dict ``label -> (name, lr, kwargs)``, e.g. ``{"Adam": ("Adam", 0.01, {})}``; ``kwargs`` may
+    hold a ``"schedule"``: a function of the iteration 0, 1, ... that returns its learning rate.
     Each run uses the same initial weights and the same minibatches (drawn with replacement,
     as in the note) from ``np.random.default_rng(seed)``. The test accuracy is measured every
     ``eval_every`` iterations on a fixed subset of ``eval_samples`` test images, and at the
@@ -237,7 +261,11 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
     for label, (name, lr, kwargs) in optimizers.items():
         net = MultiLayerNet(x_train.shape[1], list(hidden_sizes), 10, activation=activation,
                             weight_init=weight_init, rng=np.random.default_rng(init_seed), dtype=dtype)
+        kwargs = dict(kwargs)
+        schedule = kwargs.pop("schedule", None)        # a function of the iteration 0, 1, ... -> its rate
         opt = make_optimizer(name, lr, **kwargs)
+        if schedule is not None:
+            opt = _opt.ScheduledOptimizer(opt, schedule)
         losses = np.empty(iters)
         eval_iters, accs = [], []
         for i in range(iters):
@@ -718,8 +746,8 @@ def plot_decay_comparison(result=None, best=None, fig=None):
 
     result = result or decay_comparison()
     s = result["settings"]
-    fig = fig or Figure(figsize=(12, 4))
-    ax_t, ax_c = fig.subplots(1, 2)
+    fig = fig or Figure(figsize=(13, 4))
+    ax_t, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
     t = np.arange(s["steps"] + 1)
     for i, kind in enumerate(SCHEDULES):
         r = result[kind]
@@ -743,6 +771,34 @@ def plot_decay_comparison(result=None, best=None, fig=None):
     ax_c.set_xlabel("constant learning rate (log)")
     ax_c.set_ylabel(f"exact mean f after {s['steps']} updates")
     ax_c.grid(True, which="major", alpha=0.3)
-    ax_c.legend(fontsize=8, loc="upper right")
+    ax_c.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_decay_on_mnist(results, fig=None, smooth=50):
+    """Learning curves of :func:`compare_on_mnist` runs that differ by their schedule: the training loss
+    (mean of ``smooth`` minibatches, log scale) and the test accuracy, zoomed in on the last points."""
+    from matplotlib.figure import Figure
+
+    fig = fig or Figure(figsize=(12, 3.8))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    accs = []
+    for i, (label, r) in enumerate(results.items()):
+        y = _smooth(r["loss"], smooth)
+        ax_loss.semilogy(np.arange(len(y)) + (len(r["loss"]) - len(y)) + 1, y, color=f"C{i}", label=label)
+        ax_acc.plot(r["eval_iters"], 100 * r["test_acc"], "o-", color=f"C{i}", markersize=3,
+                    label=f"{label}: {100 * r['final_test_acc']:.1f}% (whole test set)")
+        accs.append(r["test_acc"][len(r["test_acc"]) // 4:])
+    ax_loss.set_xlabel("iteration")
+    ax_loss.set_ylabel(f"training loss (mean of {smooth} batches, log)")
+    ax_loss.grid(True, which="both", alpha=0.3)
+    ax_loss.legend(fontsize=8)
+    low = 100 * min(float(np.min(a)) for a in accs)
+    ax_acc.set_ylim(np.floor(low - 0.5), 100 * max(float(np.max(a)) for a in accs) + 0.6)
+    ax_acc.set_xlabel("iteration")
+    ax_acc.set_ylabel("test accuracy (%), 2000 test images")
+    ax_acc.grid(True, alpha=0.3)
+    ax_acc.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
