@@ -369,7 +369,7 @@ decay_momentum = 0.0
 
 CHAPTER = Chapter(
     name="ch04_optimizers",
-    title="SGD, Momentum, AdaGrad, RMSprop, Adam",
+    title="SGD, Momentum, AdaGrad, RMSprop, Adam; learning-rate decay",
     topic="optimizers",
     points=37,
     exercises={
