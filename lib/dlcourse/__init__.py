@@ -5,7 +5,7 @@ Modules (see DESIGN.md for the public API):
 - ``functions``   activations, softmax, losses
 - ``layers``      pure ``*_forward`` / ``*_backward`` functions and thin layer classes
 - ``init``        weight initialisation (Xavier = 1/sqrt(n_in), Glorot, He)
-- ``optimizers``  SGD, Momentum, AdaGrad, RMSprop, Adam
+- ``optimizers``  SGD, Momentum, AdaGrad, RMSprop, Adam; learning-rate schedules (step, cosine)
 - ``network``     ``MultiLayerNet`` and ``SimpleConvNet``
 - ``gradcheck``   numerical gradients and relative errors
 - ``cnn``         output sizes, ``im2col`` / ``col2im``
