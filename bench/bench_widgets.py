@@ -35,7 +35,7 @@ def explorers():
     import dlcourse.widgets as pkg
 
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("_") or info.name == "base":
+        if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"dlcourse.widgets.{info.name}")
         for name, cls in inspect.getmembers(module, inspect.isclass):
@@ -53,7 +53,7 @@ def _figures(explorer):
 
 
 def time_case(explorer, attr, value, rounds):
-    from dlcourse.widgets.base import FigureView
+    from dlcourse.figures import FigureView
 
     control = getattr(explorer, attr)
     original = control.value

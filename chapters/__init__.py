@@ -61,6 +61,10 @@ class Chapter:
     widgets: bool = True
     #: points of the graded notebook (sum over its test cells)
     points: int | None = None
+    #: seconds the graded notebook may take top to bottom with its solutions, for a chapter whose notebook
+    #: runs longer than tests/test_notebooks.py allows (the capstone trains a network for real): the
+    #: chapter's own test then executes it, within this limit, and checks what it computes
+    graded_seconds: float | None = None
 
     @property
     def number(self) -> str:
@@ -103,6 +107,21 @@ class Chapter:
         if missing:
             problems.append(f"exercises without an alternative correct answer in `correct`: {missing}")
         return problems
+
+
+README_HEADER = "| chapter | topic | you implement |"
+
+
+def readme_table() -> str:
+    """The README's chapter table, made from the records (``python -m chapters readme`` writes it)."""
+    rows = [README_HEADER, "| --- | --- | --- |"]
+    for chapter in all_chapters():
+        functions = ", ".join(f"`{name}`" for name in chapter.functions)
+        quizzes = len(chapter.exercises) - len(chapter.functions)
+        if quizzes:
+            functions += f" and {quizzes} quick check{'s' if quizzes > 1 else ''}"
+        rows.append(f"| {chapter.name} | {chapter.title} | {functions} |")
+    return "\n".join(rows)
 
 
 def names() -> list[str]:

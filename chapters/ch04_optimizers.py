@@ -369,7 +369,7 @@ decay_momentum = 0.0
 
 CHAPTER = Chapter(
     name="ch04_optimizers",
-    title="SGD, Momentum, AdaGrad, RMSprop, Adam; learning-rate decay",
+    title="SGD, Momentum, AdaGrad, RMSprop, Adam; learning-rate decay (学習率の減衰): the noise floor, step and cosine schedules",
     topic="optimizers",
     points=37,
     exercises={

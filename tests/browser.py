@@ -162,15 +162,16 @@ def run_all_cells(page, server: LabServer, rel_path: str, timeout_s: float = 240
     # Run-all queues every cell at once, so every input prompt shows [*] until its cell has run:
     # done when no prompt shows [*] any more and some show a number, twice in a row 0.5 s apart.
     # JupyterLab sometimes loses the queued cells when the restart races the kernel's start-up:
-    # prompts stay [*] while the kernel sits idle or stays "starting". After 15 s of [*] with no
-    # cell executing, restart and run all again (twice at most).
+    # prompts stay [*] while the kernel sits idle or stays "starting", or the restart happens and
+    # the run-all never queues (every prompt blank, kernel idle). After 15 s of either with no cell
+    # executing, restart and run all again (three times at most).
     state_js = """() => {
         const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
         const busy = prompts.some(p => p.textContent.includes('*'));
         const numbered = prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
         const ind = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
         const working = !!ind && ind.getAttribute('data-status') === 'busy';
-        return {done: !busy && numbered, stalled: busy && !working};
+        return {done: !busy && numbered, stalled: (busy || !numbered) && !working};
     }"""
     deadline = start + timeout_s
     stable, stalled_since, retries = 0, None, 0
@@ -181,7 +182,7 @@ def run_all_cells(page, server: LabServer, rel_path: str, timeout_s: float = 240
         stable = stable + 1 if state["done"] else 0
         if state["stalled"]:
             stalled_since = stalled_since or time.monotonic()
-            if time.monotonic() - stalled_since > 15 and retries < 2:
+            if time.monotonic() - stalled_since > 15 and retries < 3:
                 retries += 1
                 stalled_since = None
                 restart_and_run_all()
@@ -332,7 +333,7 @@ def write_baseline_notebook(path: Path) -> None:
         nbformat.v4.new_code_cell("%matplotlib widget"),
         nbformat.v4.new_code_cell(
             "import ipywidgets as w, numpy as np\n"
-            "from dlcourse.widgets.base import new_figure, FigureView\n"
+            "from dlcourse.figures import new_figure, FigureView\n"
             "fig, ax = new_figure((5, 3)); x = np.linspace(0, 6, 100)\n"
             "line, = ax.plot(x, np.sin(x)); ax.set_ylim(-3, 3); view = FigureView(fig)\n"
             "s = w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description='amp')\n"

@@ -102,7 +102,7 @@ def test_compare_inits_records_curves_on_small_data():
     assert list(res) == ["0.01 + sigmoid", "he + relu"]
     for r in res.values():
         assert r["loss"].shape == (60,) and np.all(np.isfinite(r["loss"]))
-        np.testing.assert_array_equal(r["iters"], [1, 20, 40, 60])
+        np.testing.assert_array_equal(r["iters"], [0, 20, 40, 60])   # before training, then every 20
         assert r["test_acc"].shape == (4,) and np.all((0 <= r["test_acc"]) & (r["test_acc"] <= 1))
     # He + ReLU learns the separable toy problem; std 0.01 + sigmoid barely moves in 60 steps.
     assert res["he + relu"]["test_acc"][-1] > 0.9

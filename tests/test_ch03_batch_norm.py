@@ -92,7 +92,7 @@ def test_train_pair_batchnorm_rescues_a_tiny_initialisation():
                         eval_every=20, n_eval=100, seed=0)
     assert set(pair) == {"plain", "batchnorm"}
     for r in pair.values():
-        np.testing.assert_array_equal(r["iters"], [1, 20, 40, 60, 80])
+        np.testing.assert_array_equal(r["iters"], [0, 20, 40, 60, 80])
         assert r["loss"].shape == (80,)
     assert pair["batchnorm"]["test_acc"][-1] > 0.8
     assert pair["plain"]["test_acc"][-1] < 0.5                # signal vanishes through 3 tiny layers
@@ -112,8 +112,10 @@ GRID_KW = dict(hidden=(12, 12, 12), iters=40, batch_size=20, eval_every=10, n_ev
 
 # (dtype, learning rates, initial stds, rtol): float64 for a tight comparison; float32 where a
 # network diverges (lr 0.3, std 10: its loss overflows to inf/NaN within a few iterations).
+# float32 rounds differently when the stack leaves out the blank pixels and sums K products at
+# once; over 40 iterations of a chaotic run that grows to a few 1e-4.
 GRID_CASES = {"float64": (np.float64, (0.05, 3.0), (0.01, 0.1, 1.0), 1e-7),
-              "float32_with_divergence": (np.float32, (0.02, 0.3), (0.1, 10.0), 2e-4)}
+              "float32_with_divergence": (np.float32, (0.02, 0.3), (0.1, 10.0), 1e-3)}
 
 
 @pytest.mark.parametrize("case", sorted(GRID_CASES))
@@ -124,7 +126,7 @@ def test_train_grid_equals_training_each_network_alone(use_bn, case):
     data = _toy_with_blank_pixels()
     grid = P.train_grid(data, lrs, scales, use_batchnorm=use_bn, dtype=dtype, **GRID_KW)
     assert grid["lrs"] == lrs and grid["scales"] == scales
-    np.testing.assert_array_equal(grid["iters"], [1, 10, 20, 30, 40])
+    np.testing.assert_array_equal(grid["iters"], [0, 10, 20, 30, 40])
     assert grid["loss"].shape == (len(lrs), len(scales), 40) and grid["test_acc"].shape == (len(lrs), len(scales), 5)
     key = "batchnorm" if use_bn else "plain"
     diverged = 0
@@ -152,7 +154,7 @@ def test_batchnorm_grid_and_grid_pair():
     ref = P.train_pair(data, weight_init=0.01, lr=0.5, hidden=(10, 10), iters=20, batch_size=20, eval_every=10,
                        n_eval=100)       # float32 both ways
     for key in ("plain", "batchnorm"):
-        np.testing.assert_array_equal(pair[key]["iters"], [1, 10, 20])
+        np.testing.assert_array_equal(pair[key]["iters"], [0, 10, 20])
         np.testing.assert_array_equal(pair[key]["loss"], grid[key]["loss"][1, 0])
         np.testing.assert_allclose(pair[key]["loss"], ref[key]["loss"], rtol=1e-4)
         assert not pair[key]["loss"].flags.writeable          # views into the grid must not be edited
@@ -181,7 +183,8 @@ def test_batchnorm_explorer_redraws_the_precomputed_curves():
     import matplotlib
 
     matplotlib.use("Agg")
-    from dlcourse.widgets.batchnorm import BatchNormExplorer, smooth
+    from dlcourse.figures import smooth
+    from dlcourse.widgets.batchnorm import BatchNormExplorer
 
     data = _toy()
     kw = dict(hidden=(12, 12), iters=30, batch_size=20, eval_every=10, n_eval=100, dtype=np.float64)
@@ -262,7 +265,7 @@ def test_batchnorm_explorer_rejects_values_off_the_grid():
 
 
 def test_smooth_drops_the_diverged_tail():
-    from dlcourse.widgets.batchnorm import smooth
+    from dlcourse.figures import smooth
 
     x, y = smooth(np.array([1.0, 2.0, 3.0, np.nan, np.nan]), width=2)
     np.testing.assert_array_equal(x, [2, 3])

@@ -35,6 +35,20 @@ def test_every_chapter_folder_has_a_record_and_every_record_its_folders():
             f"dlcourse.plots.{record.topic} nor dlcourse.widgets.{record.topic} exists")
 
 
+def test_readme_chapter_table_is_made_from_the_records():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = chapters.readme_table()
+    assert table in readme, ("README.md's chapter table differs from the chapter records: run "
+                             "`python -m chapters readme` from the repository root (it rewrites the table) and "
+                             f"commit. Expected:\n{table}")
+
+
+def test_every_chapter_has_its_grading_checks():
+    missing = [name for name in CHAPTERS if not (REPO / "grading" / f"{name}.py").exists()]
+    assert not missing, (f"{missing}: every chapter needs grading/<name>.py with its out-of-process checks "
+                         "(NOTEBOOKS = {notebook: NotebookSpec(...)}; see grading/README.md)")
+
+
 def test_layout_exists():
     for name in ["README.md", "environment.yml", "pyproject.toml", "nbgrader_config.py", "course.py",
                  "lib/dlcourse/__init__.py", "notebooks", "source", "release", "tests", "bench", ".ci/run"]:
@@ -105,8 +119,8 @@ def test_graded_notebook_follows_naming_conventions(chapter):
                 gid = meta["grade_id"]
                 answers.append(gid)
                 if not gid.startswith("quiz_"):
-                    assert re.search(rf"^def {re.escape(gid)}\(", cell.source, flags=re.M), (
-                        f"{path.name}: answer cell {gid!r} must define the function {gid}()")
+                    assert re.search(rf"^(def {re.escape(gid)}\(|class {re.escape(gid)}\b)", cell.source, flags=re.M), (
+                        f"{path.name}: answer cell {gid!r} must define the function {gid}() (or the class {gid})")
             elif meta.get("grade"):
                 tests.append(meta["grade_id"])
     record = chapters.get(chapter)

@@ -250,3 +250,47 @@ def test_mse_shape_mismatch_rejected():
 def test_softmax_rejects_scalar():
     with pytest.raises(ValueError, match="shape"):
         F.softmax(np.float64(1.0))
+
+
+# ----------------------------------------------------------------------------- the activation table
+
+def test_activation_table_derivatives_and_ranges():
+    x = np.linspace(-4, 4, 81) + 0.05          # no point exactly on ReLU's kink
+    assert list(F.ACTIVATIONS) == ["sigmoid", "tanh", "relu"]
+    for name, act in F.ACTIVATIONS.items():
+        assert F.activation(name) is act
+        y = act.function(x)
+        lo, hi = act.output_range
+        assert np.all((y >= lo) & (y <= hi)), f"{name}: values outside {act.output_range}"
+        h = 1e-6
+        numeric = (act.function(x + h) - act.function(x - h)) / (2 * h)
+        np.testing.assert_allclose(act.derivative(x), numeric, atol=1e-8,
+                                   err_msg=f"{name}: the derivative at the pre-activation")
+    np.testing.assert_array_equal(F.tanh(x), np.tanh(x))
+    assert F.tanh(np.float32(0.5)).dtype == np.float32
+    with pytest.raises(ValueError, match="'sigmoid', 'tanh', 'relu'"):
+        F.activation("softplus")
+
+
+def test_activation_layer_pairs_come_from_the_table():
+    from dlcourse import layers as L
+
+    for name in F.ACTIVATIONS:
+        forward, backward = L.activation_layer(name)
+        assert forward is getattr(L, f"{name}_forward") and backward is getattr(L, f"{name}_backward")
+        x = np.linspace(-2, 2, 9) + 0.05
+        out, cache = forward(x)
+        np.testing.assert_allclose(out, F.ACTIVATIONS[name].function(x), rtol=1e-15)
+        np.testing.assert_allclose(backward(np.ones_like(x), cache), F.ACTIVATIONS[name].derivative(x),
+                                   rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        L.activation_layer("gelu")
+
+
+def test_require_float_array_names_what_was_wrong():
+    a = np.zeros(3)
+    assert F.require_float_array(a, "W", "Affine", "kept by reference") is a
+    with pytest.raises(TypeError, match=r"Affine: W must be a floating NumPy array \(kept by reference\); got list"):
+        F.require_float_array([1.0], "W", "Affine", "kept by reference")
+    with pytest.raises(TypeError, match="of dtype int64"):
+        F.require_float_array(np.arange(3), "W", "Affine", "kept by reference")

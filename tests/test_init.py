@@ -154,10 +154,20 @@ def test_bad_float_std(bad):
         init_weights([3, 2], bad, np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("bad", [None, [0.1], True])
+@pytest.mark.parametrize("bad", [None, [], True, [0.1, None]])
 def test_bad_method_type(bad):
     with pytest.raises(ValueError, match="method must be"):
         init_weights([3, 2], bad, np.random.default_rng(0))
+
+
+def test_a_sequence_of_methods_draws_a_stack_from_the_same_numbers():
+    layers = init_weights([4, 3, 2], [0.5, "he", 2.0], np.random.default_rng(1), np.float32)
+    alone = [init_weights([4, 3, 2], m, np.random.default_rng(1), np.float32) for m in (0.5, "he", 2.0)]
+    for l, (W, b) in enumerate(layers):
+        assert W.shape == (3,) + alone[0][l][0].shape and b.shape == (3, 1, alone[0][l][0].shape[1])
+        assert W.dtype == np.float32 and not b.any()
+        for k in range(3):
+            np.testing.assert_array_equal(W[k], alone[k][l][0], err_msg=f"member {k}, layer {l + 1}")
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def test_softmax_cross_entropy_backward_gradcheck(targets):
         t = np.eye(4)[t]
     x = rng(5).standard_normal((3, 4))
     errors = check_layer_backward(lambda x: L.softmax_cross_entropy_forward(x, t),
-                                  lambda dout, cache: L.softmax_cross_entropy_backward(cache, dout),
+                                  L.softmax_cross_entropy_backward,
                                   {"x": x}, rng(6))
     assert_backward_ok(errors, f"softmax-cross-entropy ({targets})")
 
@@ -70,8 +70,10 @@ def test_softmax_cross_entropy_backward_formula():
     x = np.array([[0.0, np.log(3.0)], [1.0, 1.0]])
     _, cache = L.softmax_cross_entropy_forward(x, np.array([1, 0]))
     expected = (np.array([[0.25, 0.75], [0.5, 0.5]]) - np.array([[0, 1], [1, 0]])) / 2
-    np.testing.assert_allclose(L.softmax_cross_entropy_backward(cache), expected, rtol=1e-14,
+    np.testing.assert_allclose(L.softmax_cross_entropy_backward(1.0, cache), expected, rtol=1e-14,
                                err_msg="dlogits = (softmax - one_hot) / N")
+    with pytest.raises(TypeError, match=r"\(dout, cache\)"):
+        L.softmax_cross_entropy_backward(cache, 1.0)      # the order of every other *_backward
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (3, 2, 3, 2)], ids=["2d", "4d-per-channel"])
@@ -244,22 +246,96 @@ def test_dropout_bad_arguments():
         L.dropout_forward(np.ones(3), 0.5, True, None)
 
 
+# --------------------------------------------------------------------------- stacks of networks
+
+
+def test_stacked_affine_equals_each_member_alone_and_passes_the_gradient_check():
+    r = rng(40)
+    k, n, d, m = 3, 5, 4, 2
+    W, b = r.standard_normal((k, d, m)), r.standard_normal((k, 1, m))
+    dout = r.standard_normal((k, n, m))
+    for x in (r.standard_normal((n, d)), r.standard_normal((k, n, d))):      # shared batch, own batches
+        out, cache = L.affine_forward(x, W, b)
+        dx, dW, db = L.affine_backward(dout, cache)
+        assert out.shape == (k, n, m) and dW.shape == W.shape and db.shape == b.shape and dx.shape == x.shape
+        dx_sum = 0
+        for j in range(k):
+            xj = x if x.ndim == 2 else x[j]
+            o, c = L.affine_forward(xj, W[j], b[j, 0])
+            np.testing.assert_allclose(out[j], o, rtol=1e-14)
+            dxj, dWj, dbj = L.affine_backward(dout[j], c)
+            np.testing.assert_allclose(dW[j], dWj, rtol=1e-14)
+            np.testing.assert_allclose(db[j, 0], dbj, rtol=1e-14)
+            if x.ndim == 3:
+                np.testing.assert_allclose(dx[j], dxj, rtol=1e-14)
+            dx_sum = dx_sum + dxj
+        if x.ndim == 2:
+            np.testing.assert_allclose(dx, dx_sum, rtol=1e-13, err_msg="a shared input adds the members' dx")
+        errors = check_layer_backward(L.affine_forward, L.affine_backward, {"x": x, "W": W, "b": b}, rng(41))
+        assert_backward_ok(errors, f"stacked affine, x {x.shape}")
+    with pytest.raises(ValueError, match=r"\(3, 1, 2\)"):
+        L.affine_forward(r.standard_normal((n, d)), W, np.zeros((k, m)))
+
+
+def test_affine_options_for_networks():
+    r = rng(42)
+    x, W, b = r.standard_normal((3, 4)), r.standard_normal((4, 2)), r.standard_normal(2)
+    out, cache = L.affine_forward(x, W, b, copy=False)
+    assert cache.x2 is x and cache.W is W, "copy=False keeps references"
+    ref = L.affine_backward(np.ones((3, 2)), L.affine_forward(x, W, b)[1])
+    dx, dW, db = L.affine_backward(np.ones((3, 2)), cache, need_dx=False)
+    assert dx is None
+    np.testing.assert_array_equal(dW, ref[1])
+    np.testing.assert_array_equal(db, ref[2])
+
+
+def test_stacked_batchnorm_equals_each_member_alone_and_passes_the_gradient_check():
+    r = rng(43)
+    k, n, d = 2, 6, 3
+    x = r.standard_normal((k, n, d)) * [[[1.0, 3.0, 0.5]]] + 2.0
+    gamma, beta = r.uniform(0.5, 1.5, (k, 1, d)), r.standard_normal((k, 1, d))
+    out, cache = L.batchnorm_forward(x, gamma, beta)
+    dout = r.standard_normal(x.shape)
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    assert cache.mean.shape == (k, 1, d) and dgamma.shape == (k, 1, d)
+    for j in range(k):
+        o, c = L.batchnorm_forward(x[j], gamma[j, 0], beta[j, 0])
+        np.testing.assert_allclose(out[j], o, rtol=1e-13)
+        np.testing.assert_allclose(cache.var[j, 0], c.var, rtol=1e-13)
+        for got, want in zip((dx[j], dgamma[j, 0], dbeta[j, 0]), L.batchnorm_backward(dout[j], c)):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    errors = check_layer_backward(L.batchnorm_forward, L.batchnorm_backward,
+                                  {"x": x, "gamma": gamma, "beta": beta}, rng(44))
+    assert_backward_ok(errors, "stacked batch norm")
+    np.testing.assert_allclose(L.batchnorm_inference(x, gamma, beta, cache.mean, cache.var), out, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\(2, 1, 3\)"):
+        L.batchnorm_forward(x, np.ones(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("targets", ["labels", "one_hot"])
+def test_stacked_softmax_cross_entropy_gives_one_loss_per_member(targets):
+    r = rng(45)
+    logits = r.standard_normal((3, 4, 5)) * 3
+    t = np.array([4, 0, 2, 2])
+    t = t if targets == "labels" else np.eye(5)[t]
+    loss, cache = L.softmax_cross_entropy_forward(logits, t)
+    assert loss.shape == (3,) and loss.dtype == logits.dtype
+    dout = np.array([1.0, 0.5, 2.0])
+    d = L.softmax_cross_entropy_backward(dout, cache)
+    for j in range(3):
+        lj, cj = L.softmax_cross_entropy_forward(logits[j], t)
+        assert loss[j] == pytest.approx(lj, rel=1e-14)
+        np.testing.assert_allclose(d[j], L.softmax_cross_entropy_backward(dout[j], cj), rtol=1e-14)
+    np.testing.assert_allclose(L.softmax_cross_entropy_backward(1.0, cache), d / dout[:, None, None], rtol=1e-14)
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        L.softmax_cross_entropy_backward(np.ones(2), cache)
+
+
 # --------------------------------------------------------------------------- classes
 
 
 def test_classes_agree_with_functions():
     r = rng(22)
-    x = r.standard_normal((4, 2, 7, 7))
-    W, b = r.standard_normal((3, 2, 3, 3)), r.standard_normal(3)
-    dout = r.standard_normal((4, 3, 4, 4))
-    conv = L.Conv2d(W, b, stride=2, pad=1)
-    out, cache = L.conv2d_forward(x, W, b, 2, 1)
-    np.testing.assert_array_equal(conv.forward(x), out)
-    dx, dW, db = L.conv2d_backward(dout, cache)
-    np.testing.assert_array_equal(conv.backward(dout), dx)
-    np.testing.assert_array_equal(conv.grads["W"], dW)
-    np.testing.assert_array_equal(conv.grads["b"], db)
-
     h = r.standard_normal((5, 7))
     Wa, ba = r.standard_normal((7, 3)), r.standard_normal(3)
     aff = L.Affine(Wa, ba)
@@ -271,27 +347,20 @@ def test_classes_agree_with_functions():
     np.testing.assert_array_equal(aff.grads["W"], expected[1])
     np.testing.assert_array_equal(aff.grads["b"], expected[2])
 
-    for cls, name in [(L.ReLU, "relu"), (L.Sigmoid, "sigmoid"), (L.Tanh, "tanh")]:
+    for cls, name in [(L.ReLU, "relu"), (L.Sigmoid, "sigmoid")]:
         layer = cls()
         out, cache = getattr(L, f"{name}_forward")(h)
         np.testing.assert_array_equal(layer.forward(h), out)
         np.testing.assert_array_equal(layer.backward(h), getattr(L, f"{name}_backward")(h, cache))
         assert layer.params == {} and layer.grads == {}
 
-    for cls, fname in [(L.MaxPool2d, "max_pool"), (L.AvgPool2d, "avg_pool")]:
-        layer = cls(3, 3, 2)
-        out, cache = getattr(L, f"{fname}_forward")(x, 3, 3, 2)
-        np.testing.assert_array_equal(layer.forward(x), out)
-        d = r.standard_normal(out.shape)
-        np.testing.assert_array_equal(layer.backward(d), getattr(L, f"{fname}_backward")(d, cache))
-
     t = np.array([0, 2, 1, 1, 0])
     swl = L.SoftmaxWithLoss()
     loss, cache = L.softmax_cross_entropy_forward(out := h[:, :3], t)
     assert swl.forward(out, t) == loss
-    np.testing.assert_array_equal(swl.backward(), L.softmax_cross_entropy_backward(cache))
+    np.testing.assert_array_equal(swl.backward(), L.softmax_cross_entropy_backward(1.0, cache))
     assert swl.forward(out, np.eye(3)[t]) == pytest.approx(loss, rel=1e-15)
-    np.testing.assert_allclose(swl.backward(2.0), 2.0 * L.softmax_cross_entropy_backward(cache))
+    np.testing.assert_allclose(swl.backward(2.0), 2.0 * L.softmax_cross_entropy_backward(1.0, cache))
 
 
 def test_dropout_class_draws_from_its_own_rng():
@@ -305,14 +374,6 @@ def test_dropout_class_draws_from_its_own_rng():
     np.testing.assert_array_equal(layer.forward(x, train=False), x)
     with pytest.raises(TypeError, match="rng"):
         L.Dropout(0.5).forward(x)
-
-
-def test_flatten_roundtrip():
-    x = np.arange(24.0).reshape(2, 3, 4)
-    layer = L.Flatten()
-    out = layer.forward(x)
-    assert out.shape == (2, 12)
-    np.testing.assert_array_equal(layer.backward(out), x)
 
 
 def test_params_are_shared_references_so_in_place_updates_change_the_layer():
@@ -408,7 +469,7 @@ def test_float32_in_float32_out_everywhere_and_inputs_untouched():
                 assert g.dtype == np.float32, f"{name}_backward: float32 gradients expected, got {g.dtype}"
         loss, cache = L.softmax_cross_entropy_forward(arrays[0], np.array([0, 1, 2, 3]))
         assert loss.dtype == np.float32
-        assert L.softmax_cross_entropy_backward(cache).dtype == np.float32
+        assert L.softmax_cross_entropy_backward(1.0, cache).dtype == np.float32
         bn = L.BatchNorm(arrays[6].copy(), arrays[7].copy())
         bn.forward(arrays[0])
         assert bn.forward(arrays[0], train=False).dtype == np.float32
@@ -471,8 +532,8 @@ def test_dout_shape_mismatch_message():
 def test_conv_and_batchnorm_agree_with_torch():
     torch = pytest.importorskip("torch")
     r = rng(28)
-    x, W, b = r.standard_normal((2, 3, 6, 6)), r.standard_normal((4, 3, 3, 3)), r.standard_normal(4)
-    out, _ = L.conv2d_forward(x, W, b, 2, 1)
+    x, W, b = r.standard_normal((2, 3, 7, 7)), r.standard_normal((4, 3, 3, 3)), r.standard_normal(4)
+    out, _ = L.conv2d_forward(x, W, b, 2, 1)           # (7 + 2*1 - 3) / 2 + 1 = 4: the filter tiles
     ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(W), torch.tensor(b), stride=2, padding=1)
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-10, atol=1e-10)
     out, _ = L.batchnorm_forward(x, np.ones(3), np.zeros(3))

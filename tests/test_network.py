@@ -1,8 +1,9 @@
 """Tests of dlcourse.network: MultiLayerNet and SimpleConvNet.
 
 The backpropagated gradients are checked against two independent references: central
-differences (dlcourse.gradcheck) and a network assembled by hand from the layer classes
-of dlcourse.layers.
+differences (dlcourse.gradcheck) and a network assembled by hand from the layer objects and
+functions of dlcourse.layers. A stack of networks is checked member by member against the
+networks built alone.
 """
 
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 
 from dlcourse.functions import one_hot, softmax_cross_entropy
 from dlcourse.gradcheck import relative_error
-from dlcourse.layers import Affine, BatchNorm, Dropout, ReLU, SoftmaxWithLoss, Tanh
+from dlcourse import layers as L
+from dlcourse.layers import Affine, BatchNorm, Dropout, SoftmaxWithLoss
 from dlcourse.network import MultiLayerNet, SimpleConvNet
 from dlcourse.optimizers import SGD, Adam
 
@@ -68,6 +70,7 @@ T = np.array([0, 2, 1, 2])
 CONFIGS = {
     "plain": {},
     "weight_decay": {"weight_decay": 0.3},
+    "l1_decay": {"l1_decay": 0.2},
     "batchnorm": {"use_batchnorm": True},
     "dropout": {"dropout_ratio": 0.3},
     "all": {"use_batchnorm": True, "dropout_ratio": 0.25, "weight_decay": 0.1},
@@ -98,8 +101,19 @@ def test_softmax_regression_without_hidden_layers():
     _check_net(net, X, T, "5-3 net without hidden layers")
 
 
+class _Tanh:
+    """tanh as a layer object, from the pure functions (the library keeps no Tanh class)."""
+
+    def forward(self, x, train=True):
+        out, self.cache = L.tanh_forward(x)
+        return out
+
+    def backward(self, dout):
+        return L.tanh_backward(dout, self.cache)
+
+
 def test_gradient_agrees_with_network_built_from_layer_classes():
-    """Second implementation: the same network assembled from dlcourse.layers classes."""
+    """Second composition: the same network assembled from dlcourse.layers objects."""
     wd = 0.05
     net = MultiLayerNet(5, [4, 3], 3, activation="tanh", use_batchnorm=True, dropout_ratio=0.2,
                         weight_decay=wd, rng=np.random.default_rng(2))
@@ -113,7 +127,7 @@ def test_gradient_agrees_with_network_built_from_layer_classes():
     drop_rng.bit_generator.state = state
     layers = []
     for i in (1, 2):
-        layers += [Affine(p[f"W{i}"], p[f"b{i}"]), BatchNorm(p[f"gamma{i}"], p[f"beta{i}"]), Tanh(),
+        layers += [Affine(p[f"W{i}"], p[f"b{i}"]), BatchNorm(p[f"gamma{i}"], p[f"beta{i}"]), _Tanh(),
                    Dropout(0.2, rng=drop_rng)]
     layers.append(Affine(p["W3"], p["b3"]))
     out = X
@@ -147,6 +161,11 @@ def test_loss_includes_l2_term():
     l2 = 0.5 * 0.7 * (np.sum(a.params["W1"] ** 2) + np.sum(a.params["W2"] ** 2))
     assert b.loss(X, T) == pytest.approx(a.loss(X, T) + l2, rel=1e-12), (
         "loss should add 0.5 * weight_decay * sum(W**2) over all weight matrices (not biases)"
+    )
+    c = MultiLayerNet(5, [4], 3, weight_decay=0.7, l1_decay=0.3, rng=np.random.default_rng(3))
+    l1 = 0.3 * (np.sum(np.abs(a.params["W1"])) + np.sum(np.abs(a.params["W2"])))
+    assert c.loss(X, T) == pytest.approx(a.loss(X, T) + l2 + l1, rel=1e-12), (
+        "loss should add l1_decay * sum(|W|) over all weight matrices (not biases)"
     )
 
 
@@ -293,6 +312,8 @@ def test_constructor_errors():
         MultiLayerNet(5, [4], 3, weight_init="kaiming")
     with pytest.raises(ValueError, match="weight_decay"):
         MultiLayerNet(5, [4], 3, weight_decay=-1)
+    with pytest.raises(ValueError, match="l1_decay"):
+        MultiLayerNet(5, [4], 3, l1_decay=-0.1)
 
 
 def test_input_errors():
@@ -342,27 +363,25 @@ def test_convnet_with_padding_and_stride_gradient():
     _check_net(net, x, TI, "SimpleConvNet with 2 channels, pad 1, stride 2")
 
 
-def test_convnet_matches_layer_classes():
-    from dlcourse.layers import Conv2d, Flatten, MaxPool2d
-
+def test_convnet_matches_the_layer_functions_composed_by_hand():
     net = _tiny_convnet(seed=3)
     _randomise_biases(net)
     p = {k: v.copy() for k, v in net.params.items()}
-    layers = [Conv2d(p["W1"], p["b1"]), ReLU(), MaxPool2d(2, 2, 2), Flatten(),
-              Affine(p["W2"], p["b2"]), ReLU(), Affine(p["W3"], p["b3"])]
-    out = XI
-    for layer in layers:
-        out = layer.forward(out)
+    a1, c_conv = L.conv2d_forward(XI, p["W1"], p["b1"])
+    h1, c_relu1 = L.relu_forward(a1)
+    pooled, c_pool = L.max_pool_forward(h1, 2, 2, 2)
+    a2, c_aff2 = L.affine_forward(pooled.reshape(len(XI), -1), p["W2"], p["b2"])
+    h2, c_relu2 = L.relu_forward(a2)
+    out, c_aff3 = L.affine_forward(h2, p["W3"], p["b3"])
     np.testing.assert_allclose(net.predict(XI), out, rtol=1e-12)
-    last = SoftmaxWithLoss()
-    last.forward(out, TI)
-    d = last.backward()
-    for layer in reversed(layers):
-        d = layer.backward(d)
+    _, c_loss = L.softmax_cross_entropy_forward(out, TI)
+    d, dW3, db3 = L.affine_backward(L.softmax_cross_entropy_backward(1.0, c_loss), c_aff3)
+    d, dW2, db2 = L.affine_backward(L.relu_backward(d, c_relu2), c_aff2)
+    d = L.max_pool_backward(d.reshape(pooled.shape), c_pool)
+    _, dW1, db1 = L.conv2d_backward(L.relu_backward(d, c_relu1), c_conv)
     grads = net.gradient(XI, TI)
-    for k, layer in (("1", layers[0]), ("2", layers[4]), ("3", layers[6])):
-        np.testing.assert_allclose(grads["W" + k], layer.grads["W"], rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(grads["b" + k], layer.grads["b"], rtol=1e-10, atol=1e-12)
+    for key, ref in {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}.items():
+        np.testing.assert_allclose(grads[key], ref, rtol=1e-10, atol=1e-12, err_msg=key)
 
 
 def test_convnet_shapes_params_and_float32():
@@ -396,27 +415,6 @@ def test_convnet_errors():
         net.predict(np.ones((2, 1, 5, 5)))
 
 
-# ---------------------------------------------------------------------------
-# the lean kernels agree with the safe functions of dlcourse.layers
-# ---------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("targets", ["labels", "one_hot"])
-def test_fused_softmax_cross_entropy_matches_layers(dtype, targets):
-    from dlcourse.layers import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-    from dlcourse.network._base import softmax_ce_with_grad
-
-    logits = (np.linspace(-3, 4, 12).reshape(4, 3) * [[1], [-2], [30], [1000]]).astype(dtype)
-    t = T if targets == "labels" else one_hot(T, 3)
-    ref_loss, cache = softmax_cross_entropy_forward(logits, t)
-    ref_d = softmax_cross_entropy_backward(cache)
-    with np.errstate(all="raise"):
-        loss, d = softmax_ce_with_grad(logits.copy(), t)
-    assert np.asarray(loss).dtype == dtype and d.dtype == dtype
-    tol = 1e-5 if dtype == np.float32 else 1e-12
-    assert loss == pytest.approx(ref_loss, rel=tol)
-    np.testing.assert_allclose(d, ref_d, rtol=tol, atol=tol)
-
-
 def test_gradient_rejects_labels_out_of_range():
     net = MultiLayerNet(5, [4], 3, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"0\.\.2"):
@@ -425,16 +423,79 @@ def test_gradient_rejects_labels_out_of_range():
         net.gradient(X, np.array([0, 1, -1, 2]))
 
 
-def test_dense_kernels_match_affine_functions():
-    from dlcourse.layers import affine_backward, affine_forward
-    from dlcourse.network._base import dense_backward, dense_forward
+# ---------------------------------------------------------------------------
+# a stack of networks: member k is the network its initialisation builds alone
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("use_bn, dropout", [(False, 0.0), (True, 0.0), (True, 0.3)],
+                         ids=["plain", "batchnorm", "batchnorm+dropout"])
+def test_stack_members_equal_the_networks_built_alone(use_bn, dropout):
+    inits = [0.5, "he", 0.05]
+    kw = dict(activation="tanh", use_batchnorm=use_bn, dropout_ratio=dropout, weight_decay=0.01)
+    stack = MultiLayerNet(5, [4, 3], 3, weight_init=inits, rng=np.random.default_rng(4), **kw)
+    assert stack.stack == 3 and stack.params["W1"].shape == (3, 5, 4) and stack.params["b2"].shape == (3, 1, 3)
+    alone = [MultiLayerNet(5, [4, 3], 3, weight_init=w, rng=np.random.default_rng(4), **kw) for w in inits]
+    for k, net in enumerate(alone):
+        for key, p in net.params.items():
+            np.testing.assert_array_equal(stack.params[key][k].reshape(p.shape), p,
+                                          err_msg=f"member {k}: the initial {key} (same standard normal draws)")
+    loss = stack.loss(X, T, train=False)
+    assert loss.shape == (3,)
+    np.testing.assert_allclose(loss, [net.loss(X, T, train=False) for net in alone], rtol=1e-12)
+    np.testing.assert_allclose(stack.accuracy(X, T), [net.accuracy(X, T) for net in alone])
+    if dropout:
+        return  # the stack draws its masks for (K, N, H) at once: other masks than one network's
+    grads = stack.gradient(X, T)
+    for k, net in enumerate(alone):
+        ref = net.gradient(X, T)
+        assert stack.last_loss[k] == pytest.approx(net.last_loss, rel=1e-12)
+        for key, g in ref.items():
+            np.testing.assert_allclose(grads[key][k].reshape(g.shape), g, rtol=1e-10, atol=1e-13,
+                                       err_msg=f"member {k}: gradient of {key}")
 
-    rng = np.random.default_rng(0)
-    x, W, b, dout = rng.standard_normal((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal(3), \
-        rng.standard_normal((4, 3))
-    out, cache = dense_forward(x, W, b)
-    ref, ref_cache = affine_forward(x, W, b)
-    np.testing.assert_allclose(out, ref, rtol=1e-14)
-    for got, exp in zip(dense_backward(dout, cache), affine_backward(dout, ref_cache)):
-        np.testing.assert_allclose(got, exp, rtol=1e-14)
-    assert dense_backward(dout, cache, need_dx=False)[0] is None
+
+def test_stack_trains_each_member_with_its_own_learning_rate():
+    inits, lrs = [0.3, 0.3], np.array([0.05, 0.5])
+    stack = MultiLayerNet(5, [4], 3, weight_init=inits, use_batchnorm=True, rng=np.random.default_rng(6))
+    alone = [MultiLayerNet(5, [4], 3, weight_init=w, use_batchnorm=True, rng=np.random.default_rng(6))
+             for w in inits]
+    opt = SGD(lr=lrs[:, None, None])
+    for _ in range(5):
+        opt.update(stack.params, stack.gradient(X, T))
+        for net, lr in zip(alone, lrs):
+            SGD(lr=lr).update(net.params, net.gradient(X, T))
+    for k, net in enumerate(alone):
+        np.testing.assert_allclose(stack.loss(X, T), [n.loss(X, T) for n in alone], rtol=1e-10)
+        np.testing.assert_allclose(stack.batchnorms[0].running_mean[k, 0], net.batchnorms[0].running_mean,
+                                   rtol=1e-10)
+    assert not np.allclose(stack.params["W1"][0], stack.params["W1"][1]), "different learning rates"
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_stack_gradient_matches_numerical(activation):
+    net = MultiLayerNet(5, [4, 3], 3, activation=activation, weight_init=["xavier", 0.5], use_batchnorm=True,
+                        dropout_ratio=0.2, weight_decay=0.1, rng=np.random.default_rng(1))
+    _randomise_biases(net)
+    _check_net(net, X, T, f"a stack of two {activation} networks")
+
+
+
+def test_keep_members_drops_members_of_a_stack_and_the_optimizer_follows():
+    inits, lrs = [0.3, 0.5, 0.7], np.array([0.05, 0.1, 0.2])
+    stack = MultiLayerNet(5, [4], 3, weight_init=inits, use_batchnorm=True, rng=np.random.default_rng(6))
+    opt = Adam(lr=lrs[:, None, None])
+    opt.update(stack.params, stack.gradient(X, T))
+    before = {k: v.copy() for k, v in stack.params.items()}
+    running = stack.batchnorms[0].running_mean.copy()
+    stack.keep_members([2, 0])
+    opt.keep_members([2, 0])
+    assert stack.stack == 2 and stack.weight_init == [0.7, 0.3]
+    for key, p in stack.params.items():
+        np.testing.assert_array_equal(p, before[key][[2, 0]], err_msg=key)
+    assert stack.batchnorms[0].params["gamma"] is stack.params["gamma1"]
+    np.testing.assert_array_equal(stack.batchnorms[0].running_mean, running[[2, 0]])
+    np.testing.assert_array_equal(opt.lr[:, 0, 0], [0.2, 0.05])
+    assert opt.m["W1"].shape == (2, 5, 4)
+    opt.update(stack.params, stack.gradient(X, T))           # trains on with two members
+    assert np.all(np.isfinite(stack.loss(X, T)))
+    with pytest.raises(ValueError, match="not a stack"):
+        MultiLayerNet(5, [4], 3, rng=np.random.default_rng(0)).keep_members([0])

@@ -16,13 +16,23 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import chapters
 from conftest import REPO, TIMINGS
 
 LECTURE_LIMIT = 60.0
 GRADED_LIMIT = 20.0
 
-LECTURES = sorted((REPO / "notebooks").glob("ch*.ipynb"))
-GRADED = sorted((REPO / "source").glob("ch*/*.ipynb"))
+LECTURES = [chapters.get(name).notebook(REPO, "lecture") for name in chapters.names()]
+
+
+def _own_run(path: Path) -> bool:
+    """Graded notebooks that run longer than GRADED_LIMIT by design (the record sets graded_seconds) are
+    executed by their chapter's test, which also checks their result."""
+    name = path.parent.name
+    return name in chapters.names() and chapters.get(name).graded_seconds is not None
+
+
+GRADED = sorted(p for p in (REPO / "source").glob("ch*/*.ipynb") if not _own_run(p))
 
 
 def execute(path: Path, tmp_path: Path, limit: float) -> float:

@@ -327,3 +327,58 @@ def test_train_uses_the_loss_of_the_gradients_forward_pass_when_the_net_records_
     hist = train(net, SGD(0.1), x, t, iters=6, batch_size=10, rng=np.random.default_rng(2), progress=False)
     assert calls["loss"] == 0, "train() ran a second forward pass although the net records last_loss"
     assert len(hist.loss) == 6 and np.all(np.isfinite(hist.loss))
+
+
+# ----------------------------------------------------------------------------- the parts of the loop
+
+def test_minibatches_epochs_and_draws_with_replacement():
+    from dlcourse.train import Minibatches
+
+    epochs = Minibatches(10, 3, np.random.default_rng(0))
+    assert epochs.iters_per_epoch == 3
+    first = [next(epochs) for _ in range(3)]
+    assert len(np.unique(np.concatenate(first))) == 9, "one epoch: 3 disjoint batches of a permutation"
+    ref = np.random.default_rng(4)
+    draws = Minibatches(10, 5, np.random.default_rng(4), replace=True)
+    for _ in range(3):
+        np.testing.assert_array_equal(next(draws), ref.integers(0, 10, 5))
+    with pytest.raises(ValueError, match="batch_size"):
+        Minibatches(10, 11, np.random.default_rng(0))
+
+
+def test_fit_evaluates_before_training_and_on_schedule_and_reports_each_step():
+    from dlcourse.train import Minibatches, accuracy_on, fit
+
+    x, t = blobs()
+    net = SoftmaxRegression(2, 3)
+    seen = []
+    h = fit(net, PlainSGD(0.1), x, t, Minibatches(len(x), 20, np.random.default_rng(0), replace=True), iters=30,
+            evaluate=accuracy_on(train_acc=(x, t)), eval_at=range(0, 31, 10),
+            on_step=lambda it, loss, grads: seen.append((it, loss, sorted(grads))))
+    np.testing.assert_array_equal(h.eval_iters, [0, 10, 20, 30])
+    assert h.train_acc[0] == pytest.approx(1 / 3), "zero weights: every prediction is class 0"
+    assert h.train_acc[-1] > 0.9 and h.test_acc is None
+    assert [s[0] for s in seen] == list(range(1, 31)) and seen[0][2] == ["W", "b"]
+    np.testing.assert_array_equal([s[1] for s in seen], h.loss)
+
+
+def test_a_stack_stops_each_member_at_its_own_divergence():
+    from dlcourse.network import MultiLayerNet
+    from dlcourse.optimizers import SGD
+    from dlcourse.train import Divergence, Minibatches, accuracy_on, fit
+
+    x, t = blobs()
+    lrs = np.array([0.1, 1e6])            # member 1 blows up, member 0 learns
+    net = MultiLayerNet(2, [8], 3, weight_init=[1.0, 1.0], rng=np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")    # numpy_errors="ignore": a diverging member prints nothing
+        h = fit(net, SGD(lrs[:, None, None]), x, t, Minibatches(len(x), 20, np.random.default_rng(1)), iters=40,
+                evaluate=accuracy_on(test_acc=(x, t)), eval_at=range(0, 41, 10), stop=[Divergence(raise_error=False)])
+    assert h.loss.shape == (40, 2) and h.test_acc.shape == (5, 2)
+    d = h.diverged_at
+    assert d[0] == 0 and 1 <= d[1] < 40, d
+    assert not np.isfinite(h.loss[d[1] - 1, 1]) and np.all(np.isnan(h.loss[d[1]:, 1]))
+    assert np.all(np.isfinite(h.loss[:, 0])) and h.test_acc[-1, 0] > 0.9
+    assert np.all(np.isnan(h.test_acc[h.eval_iters >= d[1], 1]))
+    np.testing.assert_array_equal(h.padded_loss(45)[40:], np.full((5, 2), np.nan))
+    assert net.stack == 1 and net.params["W1"].shape == (1, 2, 8), "the diverged member left the stack"

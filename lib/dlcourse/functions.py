@@ -14,15 +14,25 @@ Losses return a NumPy scalar of the input's dtype (``np.float32`` or ``np.float6
 
 Conventions for classification targets ``t``: integer class labels ``(N,)`` with values
 in ``0 .. C-1``, or one-hot rows ``(N, C)`` (soft targets whose rows sum to 1 also work).
+
+:data:`ACTIVATIONS` is the one table of the hidden-layer activations: each name maps to the
+function, its derivative at the PRE-activation, and the range of its values. Networks,
+figures and explorers look activations up there (:func:`activation`).
 """
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 
 __all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "activation",
     "sigmoid",
     "sigmoid_grad",
+    "tanh",
     "tanh_grad",
     "relu",
     "relu_grad",
@@ -45,9 +55,10 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
     Complex, object and string arrays are rejected with a TypeError.
     """
     arr = np.asarray(x)
-    if np.issubdtype(arr.dtype, np.floating):
+    kind = arr.dtype.kind
+    if kind == "f":
         return arr
-    if np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+    if kind in "iub":
         return arr.astype(np.float64)
     raise TypeError(
         f"{name} must be a real numeric array, got dtype {arr.dtype}. "
@@ -78,7 +89,19 @@ def _check_labels(t: np.ndarray, n: int, num_classes: int, where: str) -> np.nda
     return t
 
 
-def _targets_as_rows(y: np.ndarray, t, where: str):
+def require_float_array(value, name: str, where: str, why: str) -> np.ndarray:
+    """``value`` itself if it is a floating ndarray (one that will be used or changed IN PLACE,
+    so no converted copy would do); a TypeError saying ``why`` otherwise."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: {name} must be a floating NumPy array ({why}); got {type(value).__name__}"
+            f"{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}. "
+            f"Use {name} = np.asarray({name}, dtype=np.float64)."
+        )
+    return value
+
+
+def targets_as_rows(y: np.ndarray, t, where: str):
     """Bring predictions ``y`` and targets ``t`` into batch form.
 
     Returns ``(y2, t2, is_labels)`` where ``y2`` is ``(N, C)`` and ``t2`` is either integer
@@ -172,6 +195,14 @@ def sigmoid_grad(x):
         return sigmoid(x) * sigmoid(-x)
 
 
+def tanh(x):
+    """Hyperbolic tangent, element-wise: ``(exp(x) - exp(-x)) / (exp(x) + exp(-x))``.
+
+    x: any shape -> same shape and floating dtype; values in (-1, 1), no overflow.
+    """
+    return np.tanh(as_float_array(x))
+
+
 def tanh_grad(x):
     """Derivative of tanh at the PRE-activation x: ``1 - tanh(x)**2``.
 
@@ -196,6 +227,37 @@ def relu_grad(x):
     """
     x = as_float_array(x)
     return (x > 0).astype(x.dtype)
+
+
+# --------------------------------------------------------------------------- the activation table
+
+
+class Activation(NamedTuple):
+    """One hidden-layer activation: ``function(x)``, ``derivative(x)`` at the PRE-activation x,
+    and ``output_range``, the ``(low, high)`` bounds of its values (``high`` may be ``inf``)."""
+
+    function: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray]
+    output_range: tuple[float, float]
+
+
+#: The activations of the course, by name.
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(sigmoid, sigmoid_grad, (0.0, 1.0)),
+    "tanh": Activation(tanh, tanh_grad, (-1.0, 1.0)),
+    "relu": Activation(relu, relu_grad, (0.0, np.inf)),
+}
+
+
+def activation(name: str) -> Activation:
+    """The :class:`Activation` called ``name`` (a key of :data:`ACTIVATIONS`); a ValueError
+    naming the choices for anything else."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"activation must be one of {', '.join(repr(k) for k in ACTIVATIONS)}, got {name!r}."
+        ) from None
 
 
 # --------------------------------------------------------------------------- softmax
@@ -256,7 +318,7 @@ def cross_entropy_error(y, t):
     (float64) instead of ``-inf``. Returns a scalar of y's dtype.
     """
     y = as_float_array(y, "y")
-    y2, t2, is_labels = _targets_as_rows(y, t, "cross_entropy_error")
+    y2, t2, is_labels = targets_as_rows(y, t, "cross_entropy_error")
     n = y2.shape[0]
     tiny = np.finfo(y2.dtype).tiny
     if is_labels:
@@ -279,7 +341,7 @@ def softmax_cross_entropy(logits, t):
     Returns a scalar of the logits' dtype.
     """
     logits = as_float_array(logits, "logits")
-    x2, t2, is_labels = _targets_as_rows(logits, t, "softmax_cross_entropy")
+    x2, t2, is_labels = targets_as_rows(logits, t, "softmax_cross_entropy")
     n = x2.shape[0]
     logp = log_softmax(x2)
     if is_labels:

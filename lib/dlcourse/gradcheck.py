@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .functions import require_float_array
+
 __all__ = ["numerical_gradient", "relative_error", "check_layer_backward"]
 
 
@@ -29,13 +31,7 @@ def numerical_gradient(f, x, h=1e-5):
     the step actually taken (``fl(x+h) - fl(x-h)``, which rounding makes differ from 2h)
     is used as the denominator, but float32 gradients stay coarse: check in float64.
     """
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(
-            f"numerical_gradient: x must be a floating NumPy array that can be perturbed in "
-            f"place, got {type(x).__name__}"
-            f"{' of dtype ' + str(x.dtype) if isinstance(x, np.ndarray) else ''}. "
-            f"Use x = np.asarray(x, dtype=np.float64)."
-        )
+    require_float_array(x, "x", "numerical_gradient", "it is perturbed in place")
     if not x.flags.writeable:
         raise ValueError("numerical_gradient: x is read-only; pass a writable array (x.copy()).")
     if not h > 0:

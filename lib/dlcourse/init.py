@@ -131,6 +131,11 @@ def init_weights(sizes, method, rng, dtype=np.float64):
     Returns a list of ``L`` pairs ``(W, b)`` with ``W: (n_{l-1}, n_l)`` drawn as
     ``std * rng.standard_normal((n_{l-1}, n_l))`` and ``b: (n_l,)`` zeros.
     Layers are drawn in order, so a fixed ``rng`` state gives the same weights.
+
+    A sequence of K methods draws a STACK of K networks: ``W: (K, n_{l-1}, n_l)`` and
+    ``b: (K, 1, n_l)``, member k scaled by ``method[k]``'s std from the SAME standard normal
+    numbers, so member k equals what ``init_weights(sizes, method[k], rng)`` draws from the same
+    ``rng`` state (a ``"zero"`` member excepted: with other members, the numbers are drawn).
     """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(
@@ -158,15 +163,18 @@ def init_weights(sizes, method, rng, dtype=np.float64):
         )
     sizes = [_check_count(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
 
+    stacked = isinstance(method, (list, tuple, np.ndarray))
+    if stacked and len(method) == 0:
+        raise ValueError("method must be a name, a positive standard deviation, or a non-empty sequence "
+                         "of those (a stack of networks); got an empty sequence.")
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        std = weight_std(method, n_in, n_out)
-        if std == 0.0:
-            W = np.zeros((n_in, n_out), dtype=dtype)
+        stds = [weight_std(m, n_in, n_out) for m in method] if stacked else [weight_std(method, n_in, n_out)]
+        z = rng.standard_normal((n_in, n_out), dtype=np.float64) if any(stds) else None
+        Ws = [np.zeros((n_in, n_out), dtype=dtype) if std == 0.0 else (z * std).astype(dtype, copy=False)
+              for std in stds]
+        if stacked:
+            layers.append((np.stack(Ws), np.zeros((len(stds), 1, n_out), dtype=dtype)))
         else:
-            W = rng.standard_normal((n_in, n_out), dtype=np.float64)
-            W *= std
-            W = W.astype(dtype, copy=False)
-        b = np.zeros(n_out, dtype=dtype)
-        layers.append((W, b))
+            layers.append((Ws[0], np.zeros(n_out, dtype=dtype)))
     return layers

@@ -31,8 +31,16 @@ Formulas (``w`` weight, ``g = dL/dw``):
       m_hat = m / (1 - beta1**t);  v_hat = v / (1 - beta2**t)
       w -= lr * m_hat / (sqrt(v_hat) + eps)
 
+Gradient-norm clipping (勾配クリッピング) acts on a whole gradient dict before any of them:
+``clip_grad_norm(grads, max_norm)`` is the pure function, ``ClipGradNorm(optimizer, max_norm)``
+wraps an optimizer so that every update is clipped (and records the norm before clipping).
+
 The in-place kernels below (``_*_inplace``) work on preallocated arrays with
 ``out=`` arguments so that a training step allocates (almost) nothing.
+
+``lr`` is a positive number, or an array of positive numbers that broadcasts against every
+parameter: one learning rate per member of a stack of networks (shape ``(K, 1, 1)`` for the
+parameters of ``MultiLayerNet(weight_init=[...K initialisations...])``).
 
 Learning-rate schedules (学習率の減衰, chapter 4): ``step_decay(lr0, epoch, drop, every)`` and
 ``cosine_decay(lr0, t, T, lr_min)`` give the rate of epoch/update number ``t = 0, 1, ...`` (counted
@@ -59,6 +67,8 @@ __all__ = [
     "AdaGrad",
     "RMSprop",
     "Adam",
+    "clip_grad_norm",
+    "ClipGradNorm",
     "step_decay",
     "cosine_decay",
     "ScheduledOptimizer",
@@ -84,7 +94,12 @@ def _check_real(value, name: str, *, low=None, high=None, low_open=False, high_o
     return value
 
 
-def _check_lr(lr) -> float:
+def _check_lr(lr):
+    """A positive learning rate, or an array of them (one per member of a stacked network)."""
+    if isinstance(lr, np.ndarray) and lr.ndim > 0:
+        if lr.dtype.kind not in "fiu" or lr.size == 0 or not np.all(np.isfinite(lr)) or np.any(lr <= 0):
+            raise ValueError(f"lr (learning rate) as an array must hold positive finite numbers, got {lr!r}.")
+        return lr.astype(np.float64)
     return _check_real(lr, "lr (learning rate)", low=0.0, low_open=True)
 
 
@@ -105,6 +120,14 @@ def _float_copy(a, name: str) -> np.ndarray:
             raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
         arr = arr.astype(np.float64)
     return arr
+
+
+def _fresh(w, g, **states):
+    """The pure functions' inputs: a float copy of ``w``, ``g`` checked, and a copy of each state
+    array (named by its description) in w's dtype; nothing the caller holds is changed later."""
+    w = _float_copy(w, "w")
+    g = _check_same_shape(w, g, "g (gradient)")
+    return (w, g, *(_check_same_shape(w, s, name).astype(w.dtype, copy=True) for name, s in states.items()))
 
 
 def _check_same_shape(w: np.ndarray, other, name: str, wname: str = "w") -> np.ndarray:
@@ -134,15 +157,20 @@ def _momentum_inplace(w, g, v, lr, momentum, buf):
     w += v
 
 
-def _adagrad_inplace(w, g, h, lr, eps, buf):
-    """h += g*g; w -= lr * g / (sqrt(h) + eps)."""
-    np.multiply(g, g, out=buf, casting="same_kind")
-    h += buf
+def _adaptive_step(w, g, h, lr, eps, buf):
+    """w -= lr * g / (sqrt(h) + eps): the step of AdaGrad and RMSprop."""
     np.sqrt(h, out=buf)
     buf += eps
     np.divide(g, buf, out=buf, casting="same_kind")
     buf *= lr
     w -= buf
+
+
+def _adagrad_inplace(w, g, h, lr, eps, buf):
+    """h += g*g; w -= lr * g / (sqrt(h) + eps)."""
+    np.multiply(g, g, out=buf, casting="same_kind")
+    h += buf
+    _adaptive_step(w, g, h, lr, eps, buf)
 
 
 def _rmsprop_inplace(w, g, h, lr, decay_rate, eps, buf):
@@ -151,11 +179,7 @@ def _rmsprop_inplace(w, g, h, lr, decay_rate, eps, buf):
     buf *= 1.0 - decay_rate
     h *= decay_rate
     h += buf
-    np.sqrt(h, out=buf)
-    buf += eps
-    np.divide(g, buf, out=buf, casting="same_kind")
-    buf *= lr
-    w -= buf
+    _adaptive_step(w, g, h, lr, eps, buf)
 
 
 def _adam_inplace(w, g, m, v, t, lr, beta1, beta2, eps, buf):
@@ -192,8 +216,7 @@ def sgd_step(w, g, lr):
     w, g: any shape, the same. ``w_new = w - lr * g``.
     """
     lr = _check_lr(lr)
-    w = _float_copy(w, "w")
-    g = _check_same_shape(w, g, "g (gradient)")
+    w, g = _fresh(w, g)
     _sgd_inplace(w, g, lr, np.empty_like(w))
     return w
 
@@ -206,10 +229,7 @@ def momentum_step(w, g, v, lr, momentum):
     """
     lr = _check_lr(lr)
     momentum = _check_unit(momentum, "momentum")
-    w = _float_copy(w, "w")
-    g = _check_same_shape(w, g, "g (gradient)")
-    v = _check_same_shape(w, v, "v (velocity)")
-    v = v.astype(w.dtype, copy=True)
+    w, g, v = _fresh(w, g, **{"v (velocity)": v})
     _momentum_inplace(w, g, v, lr, momentum, np.empty_like(w))
     return w, v
 
@@ -222,10 +242,7 @@ def adagrad_step(w, g, h, lr, eps):
     """
     lr = _check_lr(lr)
     eps = _check_eps(eps)
-    w = _float_copy(w, "w")
-    g = _check_same_shape(w, g, "g (gradient)")
-    h = _check_same_shape(w, h, "h (sum of squared gradients)")
-    h = h.astype(w.dtype, copy=True)
+    w, g, h = _fresh(w, g, **{"h (sum of squared gradients)": h})
     _adagrad_inplace(w, g, h, lr, eps, np.empty_like(w))
     return w, h
 
@@ -239,10 +256,7 @@ def rmsprop_step(w, g, h, lr, decay_rate, eps):
     lr = _check_lr(lr)
     decay_rate = _check_unit(decay_rate, "decay_rate")
     eps = _check_eps(eps)
-    w = _float_copy(w, "w")
-    g = _check_same_shape(w, g, "g (gradient)")
-    h = _check_same_shape(w, h, "h (running mean of squared gradients)")
-    h = h.astype(w.dtype, copy=True)
+    w, g, h = _fresh(w, g, **{"h (running mean of squared gradients)": h})
     _rmsprop_inplace(w, g, h, lr, decay_rate, eps, np.empty_like(w))
     return w, h
 
@@ -265,10 +279,7 @@ def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     beta1 = _check_unit(beta1, "beta1")
     beta2 = _check_unit(beta2, "beta2")
     eps = _check_eps(eps)
-    w = _float_copy(w, "w")
-    g = _check_same_shape(w, g, "g (gradient)")
-    m = _check_same_shape(w, m, "m (first moment)").astype(w.dtype, copy=True)
-    v = _check_same_shape(w, v, "v (second moment)").astype(w.dtype, copy=True)
+    w, g, m, v = _fresh(w, g, **{"m (first moment)": m, "v (second moment)": v})
     _adam_inplace(w, g, m, v, int(t), lr, beta1, beta2, eps, np.empty_like(w))
     return w, m, v
 
@@ -281,12 +292,20 @@ class Optimizer:
 
     params: dict name -> float ndarray (e.g. ``net.params``); its arrays are modified.
     grads: dict with (at least) the same keys and arrays of the same shapes.
-    Subclasses implement ``_step(key, w, g)``.
+    A subclass names its in-place kernel (``_kernel(w, g, *states, *counters, lr, *hyper,
+    buf)``), the dicts of its per-key state arrays (``_states``, created lazily as zeros with the
+    shape and dtype of the parameter) and its hyperparameters after ``lr`` (``_hyper``).
     """
+
+    _kernel = None
+    _states: tuple = ()
+    _hyper: tuple = ()
 
     def __init__(self, lr):
         self.lr = _check_lr(lr)
         self._buf: dict = {}
+        for name in self._states:
+            setattr(self, name, {})
 
     def _scratch(self, key, w):
         buf = self._buf.get(key)
@@ -310,6 +329,10 @@ class Optimizer:
 
     def _before_update(self):
         """Hook called once per update (Adam counts its step here)."""
+
+    def _counters(self) -> tuple:
+        """Arguments of the kernel between the states and ``lr`` (Adam's step count)."""
+        return ()
 
     def update(self, params, grads):
         """Apply one step to every array in ``params`` (in place) using ``grads``."""
@@ -337,73 +360,66 @@ class Optimizer:
                     f"{w.shape}; a gradient has the shape of its parameter."
                 )
         self._before_update()
+        hyper = [getattr(self, name) for name in self._hyper]
         for key, w in params.items():
-            self._step(key, w, grads[key])
+            states = [self._state(getattr(self, name), key, w) for name in self._states]
+            type(self)._kernel(w, grads[key], *states, *self._counters(), self.lr, *hyper, self._scratch(key, w))
 
-    def _step(self, key, w, g):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def keep_members(self, index):
+        """For a stack of networks that keeps only its members ``index`` (see
+        ``MultiLayerNet.keep_members``): keep their learning rates (when ``lr`` has one per member)
+        and their state, drop the others'."""
+        if isinstance(self.lr, np.ndarray) and self.lr.ndim:
+            self.lr = self.lr[index]
+        for name in self._states:
+            store = getattr(self, name)
+            for key in store:
+                store[key] = store[key][index]
+        self._buf.clear()
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={getattr(self, name)}" for name in ("lr", *self._hyper))
+        return f"{type(self).__name__}({settings})"
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent: ``w -= lr * g``."""
 
+    _kernel = staticmethod(_sgd_inplace)
+
     def __init__(self, lr=0.01):
         super().__init__(lr)
-
-    def _step(self, key, w, g):
-        _sgd_inplace(w, g, self.lr, self._scratch(key, w))
-
-    def __repr__(self):
-        return f"SGD(lr={self.lr})"
 
 
 class Momentum(Optimizer):
     """Momentum: ``v = momentum * v - lr * g; w += v`` (``v`` starts at 0, one per key in ``self.v``)."""
 
+    _kernel, _states, _hyper = staticmethod(_momentum_inplace), ("v",), ("momentum",)
+
     def __init__(self, lr=0.01, momentum=0.9):
         super().__init__(lr)
         self.momentum = _check_unit(momentum, "momentum")
-        self.v: dict = {}
-
-    def _step(self, key, w, g):
-        v = self._state(self.v, key, w)
-        _momentum_inplace(w, g, v, self.lr, self.momentum, self._scratch(key, w))
-
-    def __repr__(self):
-        return f"Momentum(lr={self.lr}, momentum={self.momentum})"
 
 
 class AdaGrad(Optimizer):
     """AdaGrad: ``h += g*g; w -= lr * g / (sqrt(h) + eps)`` (``h`` per key in ``self.h``)."""
 
+    _kernel, _states, _hyper = staticmethod(_adagrad_inplace), ("h",), ("eps",)
+
     def __init__(self, lr=0.01, eps=1e-7):
         super().__init__(lr)
         self.eps = _check_eps(eps)
-        self.h: dict = {}
-
-    def _step(self, key, w, g):
-        h = self._state(self.h, key, w)
-        _adagrad_inplace(w, g, h, self.lr, self.eps, self._scratch(key, w))
-
-    def __repr__(self):
-        return f"AdaGrad(lr={self.lr}, eps={self.eps})"
 
 
 class RMSprop(Optimizer):
     """RMSprop: ``h = decay_rate*h + (1-decay_rate)*g*g; w -= lr * g / (sqrt(h) + eps)``."""
 
+    _kernel, _states, _hyper = staticmethod(_rmsprop_inplace), ("h",), ("decay_rate", "eps")
+
     def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
         super().__init__(lr)
         self.decay_rate = _check_unit(decay_rate, "decay_rate")
         self.eps = _check_eps(eps)
-        self.h: dict = {}
-
-    def _step(self, key, w, g):
-        h = self._state(self.h, key, w)
-        _rmsprop_inplace(w, g, h, self.lr, self.decay_rate, self.eps, self._scratch(key, w))
-
-    def __repr__(self):
-        return f"RMSprop(lr={self.lr}, decay_rate={self.decay_rate}, eps={self.eps})"
 
 
 class Adam(Optimizer):
@@ -413,26 +429,106 @@ class Adam(Optimizer):
     ``m``, ``v`` per key in ``self.m`` and ``self.v``.
     """
 
+    _kernel, _states, _hyper = staticmethod(_adam_inplace), ("m", "v"), ("beta1", "beta2", "eps")
+
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
         self.beta1 = _check_unit(beta1, "beta1")
         self.beta2 = _check_unit(beta2, "beta2")
         self.eps = _check_eps(eps)
         self.t = 0
-        self.m: dict = {}
-        self.v: dict = {}
 
     def _before_update(self):
         self.t += 1
 
-    def _step(self, key, w, g):
-        m = self._state(self.m, key, w)
-        v = self._state(self.v, key, w)
-        _adam_inplace(w, g, m, v, self.t, self.lr, self.beta1, self.beta2, self.eps,
-                      self._scratch(key, w))
+    def _counters(self):
+        return (self.t,)
+
+
+# ----------------------------------------------------------------------------
+# gradient-norm clipping
+# ----------------------------------------------------------------------------
+def _global_norm(grads, where, strict=True):
+    """(float arrays, their global L2 norm accumulated in float64) of a gradient dict; with ``strict``,
+    a NaN/inf norm raises ValueError."""
+    if not isinstance(grads, dict) or not grads:
+        raise ValueError(f"{where}: grads must be a non-empty dict name -> array (e.g. net.gradient(x, t)), "
+                         f"got {type(grads).__name__}.")
+    arrays = {}
+    for key, g in grads.items():
+        g = np.asarray(g)
+        if g.dtype.kind != "f":
+            raise ValueError(f"{where}: grads[{key!r}] must be a float array, got dtype {g.dtype}.")
+        arrays[key] = g
+    total = 0.0
+    for g in arrays.values():
+        flat = g.astype(np.float64, copy=False).ravel()
+        total += float(np.dot(flat, flat))
+    norm = math.sqrt(total)
+    if strict and not math.isfinite(norm):
+        bad = [k for k, g in arrays.items() if not np.all(np.isfinite(g))]
+        raise ValueError(
+            f"{where}: the gradient norm is {norm}"
+            + (f" (non-finite entries in {bad})" if bad else " (the squares overflow even float64)")
+            + ". Clipping cannot repair a NaN/inf gradient: find the operation that produced it "
+            "(an overflowing exp, log(0), a learning rate that is far too high).")
+    return arrays, norm
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip the global norm of a gradient dict. grads: dict name -> float array (any shapes);
+    max_norm > 0  ->  (clipped, norm).
+
+    ``norm = sqrt(sum over every array of sum(g**2))``, one norm over all arrays together,
+    accumulated in float64 (the squares of float32 entries above about 1.8e19 overflow float32);
+    ``clipped[name] = g * min(1, max_norm / norm)``: new arrays of g's dtype, every array scaled by
+    the same factor, so the direction of the whole gradient is kept. A zero gradient comes back
+    unchanged. ``norm`` (a float) is the norm BEFORE clipping: log it, it is the diagnostic.
+
+    Frameworks: ``torch.nn.utils.clip_grad_norm_`` does the same in place (dividing by
+    ``norm + 1e-6``), Keras's ``global_clipnorm`` likewise. A NaN or infinite norm raises
+    ``ValueError``: clipping cannot repair a gradient that is already non-finite.
+    """
+    max_norm = _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+    arrays, norm = _global_norm(grads, "clip_grad_norm")
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in arrays.items()}, norm
+
+
+class ClipGradNorm:
+    """An optimizer that clips the gradient to a global norm of ``max_norm``, then lets ``optimizer``
+    update: ``ClipGradNorm(SGD(lr=0.1), max_norm=1.0).update(params, grads)``.
+
+    ``max_norm=None`` clips nothing and only records. ``norms``: the norm before clipping of every
+    update (a list of floats), ``clipped``: how many updates were scaled down. ``lr`` is the wrapped
+    optimizer's learning rate. A NaN/inf gradient is recorded and passed on unclipped (clipping
+    cannot repair it; the loss becomes NaN and the training loop's divergence stop reports it).
+    For one network: a stack of networks would get one norm over all its members.
+    """
+
+    def __init__(self, optimizer, max_norm=None):
+        if not callable(getattr(optimizer, "update", None)):
+            raise TypeError(f"ClipGradNorm wraps an optimizer with update(params, grads), got {type(optimizer).__name__}.")
+        self.optimizer = optimizer
+        self.max_norm = None if max_norm is None else _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+        self.norms: list[float] = []
+        self.clipped = 0
+
+    @property
+    def lr(self):
+        return getattr(self.optimizer, "lr", None)
+
+    def update(self, params, grads):
+        """Clip ``grads`` (a new dict; the caller's arrays are untouched), record, then update ``params``."""
+        norm = _global_norm(grads, "ClipGradNorm", strict=False)[1]
+        if self.max_norm is not None and math.isfinite(norm) and norm > self.max_norm:
+            self.clipped += 1
+            grads = clip_grad_norm(grads, self.max_norm)[0]
+        self.norms.append(norm)
+        self.optimizer.update(params, grads)
 
     def __repr__(self):
-        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
+        return f"ClipGradNorm({self.optimizer!r}, max_norm={self.max_norm})"
 
 
 # ----------------------------------------------------------------------------
@@ -460,7 +556,7 @@ def step_decay(lr0, epoch, drop, every):
     ``ExponentialDecay(lr0, every, drop, staircase=True)`` too, with ``epoch`` counting optimizer steps.
     Returns a float (an array of the shape of ``epoch`` for an array).
     """
-    lr0 = _check_lr(lr0)
+    lr0 = _check_real(lr0, "lr0 (the rate of the first epochs)", low=0.0, low_open=True)
     epoch = _check_counter(epoch, "epoch")
     drop = _check_real(drop, "drop (the factor the rate is multiplied by)", low=0.0, high=1.0, low_open=True)
     every = _check_real(every, "every (epochs between two drops)", low=0.0, low_open=True)
@@ -526,6 +622,11 @@ class ScheduledOptimizer:
         self.rates.append(rate)
         self.t += 1
         self.optimizer.update(params, grads)
+
+    def keep_members(self, index):
+        """Pass on to the wrapped optimizer which members of a stacked network survive (see dlcourse.train)."""
+        if hasattr(self.optimizer, "keep_members"):
+            self.optimizer.keep_members(index)
 
     def __repr__(self):
         return f"ScheduledOptimizer({self.optimizer!r}, t={self.t})"

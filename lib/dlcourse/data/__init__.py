@@ -1,7 +1,8 @@
 """MNIST for the course: ``from dlcourse.data import load_mnist``.
 
 - :mod:`.idx`       reading IDX files, :class:`MNISTError` and its subclasses
-- :mod:`.mnist`     ``load_mnist``, ``load_mnist_subset``, where the files come from
+- :mod:`.mnist`     ``load_mnist``, ``load_mnist_subset``, which source wins
+- :mod:`.locations` the file names, the environment variable and the cache folder
 - :mod:`.download`  the download cache: several mirrors, MD5 check, atomic moves
 """
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .idx import MNISTDownloadError
-from .mnist import ENV_DIR, FILES, default_cache_dir
+from .locations import ENV_DIR, FILES, default_cache_dir
 
 __all__ = ["DEFAULT_MIRRORS", "ENV_MIRRORS", "MD5", "DEFAULT_TIMEOUT", "get_mirrors", "download_file",
            "ensure_downloaded"]

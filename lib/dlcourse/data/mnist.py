@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .download import ensure_downloaded
 from .idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
@@ -41,6 +42,7 @@ from .idx import (
     MNISTFilesMissingError,
     parse_idx,
 )
+from .locations import ENV_DIR, FILES, default_cache_dir
 
 __all__ = [
     "ENV_DIR",
@@ -52,23 +54,6 @@ __all__ = [
     "clear_memory_cache",
     "mnist_is_available",
 ]
-
-ENV_DIR = "DLCOURSE_MNIST_DIR"
-
-#: The four standard files, by role.
-FILES = {
-    "train_images": "train-images-idx3-ubyte.gz",
-    "train_labels": "train-labels-idx1-ubyte.gz",
-    "test_images": "t10k-images-idx3-ubyte.gz",
-    "test_labels": "t10k-labels-idx1-ubyte.gz",
-}
-
-
-def default_cache_dir() -> Path:
-    """The per-user cache folder: ``$XDG_CACHE_HOME/dlcourse/mnist``, else ``~/.cache/dlcourse/mnist``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dlcourse" / "mnist"
-
 
 def _find(folder: Path, name: str) -> Path | None:
     """``folder/name`` if it exists, else the unpacked ``folder/name`` without ``.gz``, else None."""
@@ -98,8 +83,6 @@ def resolve_mnist_dir(data_dir: str | os.PathLike | None = None, *, progress: bo
     elif os.environ.get(ENV_DIR):
         origin, folder = f"the environment variable {ENV_DIR}", Path(os.environ[ENV_DIR]).expanduser()
     else:
-        from .download import ensure_downloaded  # local import: only the cache path needs it
-
         folder = ensure_downloaded(progress=progress)
         return {role: folder / name for role, name in FILES.items()}
 

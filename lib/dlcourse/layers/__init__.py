@@ -5,23 +5,14 @@ and thin classes wrapping them (``forward(x, train=True)``, ``backward(dout)``, 
 Modules: ``core`` (affine, activations, softmax-cross-entropy), ``batchnorm``, ``dropout``,
 ``conv`` (convolution and pooling) and ``classes``. Everything is re-exported here, so
 ``from dlcourse.layers import affine_forward, Affine`` works.
+
+The affine layer, the activations, batch norm and the loss also work on a STACK of K
+networks of the same shape (a leading axis K on the weights and activations): see
+:mod:`dlcourse.layers.core`.
 """
 
 from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
-from .classes import (
-    Affine,
-    AvgPool2d,
-    BatchNorm,
-    Conv2d,
-    Dropout,
-    Flatten,
-    Layer,
-    MaxPool2d,
-    ReLU,
-    Sigmoid,
-    SoftmaxWithLoss,
-    Tanh,
-)
+from .classes import Affine, BatchNorm, Dropout, Layer, ReLU, Sigmoid, SoftmaxWithLoss
 from .conv import (
     avg_pool_backward,
     avg_pool_forward,
@@ -31,6 +22,7 @@ from .conv import (
     max_pool_forward,
 )
 from .core import (
+    activation_layer,
     affine_backward,
     affine_forward,
     relu_backward,
@@ -49,12 +41,12 @@ __all__ = [
     "relu_forward", "relu_backward",
     "sigmoid_forward", "sigmoid_backward",
     "tanh_forward", "tanh_backward",
+    "activation_layer",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference",
     "dropout_forward", "dropout_backward",
     "conv2d_forward", "conv2d_backward",
     "max_pool_forward", "max_pool_backward",
     "avg_pool_forward", "avg_pool_backward",
-    "Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "Dropout",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "SoftmaxWithLoss",
+    "Layer", "Affine", "ReLU", "Sigmoid", "BatchNorm", "Dropout", "SoftmaxWithLoss",
 ]

@@ -1,4 +1,10 @@
-"""Thin layer classes around the pure forward/backward functions.
+"""Thin layer classes around the pure forward/backward functions, as in the book.
+
+The classes that keep state between calls live here: :class:`BatchNorm` (running
+statistics) and :class:`Dropout` (its random generator), used by ``MultiLayerNet``; and the
+layers of the troubleshooting lab's network (``dlcourse.plots.troubleshooting.LabNet``),
+built from objects the way the book builds its networks: :class:`Affine`, :class:`ReLU`,
+:class:`Sigmoid` and :class:`SoftmaxWithLoss`.
 
 Every layer has ``forward(x, train=True) -> out`` and ``backward(dout) -> dx``, plus two
 dicts: ``params`` (the learnable arrays, keyed ``"W"``, ``"b"``, ``"gamma"``, ``"beta"``)
@@ -19,55 +25,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functions import as_float_array
+from ..functions import require_float_array
 from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
-from .conv import (
-    avg_pool_backward,
-    avg_pool_forward,
-    conv2d_backward,
-    conv2d_forward,
-    max_pool_backward,
-    max_pool_forward,
-)
-from .core import (
-    affine_backward,
-    affine_forward,
-    relu_backward,
-    relu_forward,
-    sigmoid_backward,
-    sigmoid_forward,
-    softmax_cross_entropy_backward,
-    softmax_cross_entropy_forward,
-    tanh_backward,
-    tanh_forward,
-)
+from .core import (affine_backward, affine_forward, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
+                   softmax_cross_entropy_backward, softmax_cross_entropy_forward)
 from .dropout import check_rng, dropout_backward, dropout_forward
 
-__all__ = [
-    "Layer",
-    "Affine",
-    "ReLU",
-    "Sigmoid",
-    "Tanh",
-    "BatchNorm",
-    "Dropout",
-    "Conv2d",
-    "MaxPool2d",
-    "AvgPool2d",
-    "Flatten",
-    "SoftmaxWithLoss",
-]
+__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "BatchNorm", "Dropout", "SoftmaxWithLoss"]
 
 
 def _param(value, name: str, owner: str) -> np.ndarray:
-    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(
-            f"{owner}: {name} must be a floating NumPy array (the layer keeps a reference to it "
-            f"so that optimizers can update it in place); got {type(value).__name__}"
-            f"{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}. "
-            f"Use np.asarray({name}, dtype=np.float64)."
-        )
-    return value
+    why = "the layer keeps a reference to it so that optimizers can update it in place"
+    return require_float_array(value, name, owner, why)
 
 
 class Layer:
@@ -133,17 +102,11 @@ class Sigmoid(_Activation):
     _backward = staticmethod(sigmoid_backward)
 
 
-class Tanh(_Activation):
-    """tanh activation."""
-
-    _forward = staticmethod(tanh_forward)
-    _backward = staticmethod(tanh_backward)
-
-
 class BatchNorm(Layer):
     """Batch normalisation with running statistics.
 
-    gamma, beta: (D,) for (N, D) input, or (C,) for images (N, C, H, W) (per channel).
+    gamma, beta: (D,) for (N, D) input, or (C,) for images (N, C, H, W) (per channel), or
+    (K, 1, D) for a stack of K networks' batches (K, N, D).
     ``running_mean`` starts at 0 and ``running_var`` at 1 (in gamma's dtype); each training
     forward updates ``running = momentum * running + (1 - momentum) * batch`` with the biased
     batch variance. ``forward(x, train=False)`` normalises with the running statistics.
@@ -153,9 +116,10 @@ class BatchNorm(Layer):
         super().__init__()
         self.params = {"gamma": _param(gamma, "gamma", "BatchNorm"),
                        "beta": _param(beta, "beta", "BatchNorm")}
-        if gamma.shape != beta.shape or gamma.ndim != 1:
+        if gamma.shape != beta.shape or not (gamma.ndim == 1 or (gamma.ndim == 3 and gamma.shape[1] == 1)):
             raise ValueError(
-                f"BatchNorm: gamma and beta must both be (D,), got {gamma.shape} and {beta.shape}."
+                f"BatchNorm: gamma and beta must both be (D,) (or (K, 1, D) for a stack of K "
+                f"networks), got {gamma.shape} and {beta.shape}."
             )
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum}.")
@@ -215,72 +179,6 @@ class Dropout(Layer):
         return dropout_backward(dout, self._cache())
 
 
-class Conv2d(Layer):
-    """Convolution layer; W: (FN, C, FH, FW), b: (FN,); pad per side."""
-
-    def __init__(self, W, b, stride=1, pad=0):
-        super().__init__()
-        self.params = {"W": _param(W, "W", "Conv2d"), "b": _param(b, "b", "Conv2d")}
-        self.stride = stride
-        self.pad = pad
-
-    def forward(self, x, train=True):
-        out, self.cache = conv2d_forward(x, self.params["W"], self.params["b"], self.stride, self.pad)
-        return out
-
-    def backward(self, dout):
-        dx, self.grads["W"], self.grads["b"] = conv2d_backward(dout, self._cache())
-        return dx
-
-
-class MaxPool2d(Layer):
-    """Max pooling over ``pool_h x pool_w`` windows moved by ``stride`` (usually 2, 2, 2)."""
-
-    def __init__(self, pool_h, pool_w, stride):
-        super().__init__()
-        self.pool_h, self.pool_w, self.stride = pool_h, pool_w, stride
-
-    def forward(self, x, train=True):
-        out, self.cache = max_pool_forward(x, self.pool_h, self.pool_w, self.stride)
-        return out
-
-    def backward(self, dout):
-        return max_pool_backward(dout, self._cache())
-
-
-class AvgPool2d(Layer):
-    """Average pooling over ``pool_h x pool_w`` windows moved by ``stride``."""
-
-    def __init__(self, pool_h, pool_w, stride):
-        super().__init__()
-        self.pool_h, self.pool_w, self.stride = pool_h, pool_w, stride
-
-    def forward(self, x, train=True):
-        out, self.cache = avg_pool_forward(x, self.pool_h, self.pool_w, self.stride)
-        return out
-
-    def backward(self, dout):
-        return avg_pool_backward(dout, self._cache())
-
-
-class Flatten(Layer):
-    """(N, d1, d2, ...) -> (N, d1*d2*...); backward restores the shape."""
-
-    def forward(self, x, train=True):
-        x = as_float_array(x, "x")
-        if x.ndim < 1:
-            raise ValueError("Flatten: x must have a batch axis (N, ...), got a scalar.")
-        self.cache = x.shape
-        return x.reshape(x.shape[0], -1).copy()
-
-    def backward(self, dout):
-        shape = self._cache()
-        dout = as_float_array(dout, "dout")
-        if dout.size != int(np.prod(shape)) or dout.shape[0] != shape[0]:
-            raise ValueError(f"Flatten.backward: dout {dout.shape} does not match the input {shape}.")
-        return dout.reshape(shape).copy()
-
-
 class SoftmaxWithLoss(Layer):
     """Softmax followed by mean cross-entropy (the output layer during training).
 
@@ -302,4 +200,4 @@ class SoftmaxWithLoss(Layer):
         return self.loss
 
     def backward(self, dout=1.0):
-        return softmax_cross_entropy_backward(self._cache(), dout)
+        return softmax_cross_entropy_backward(dout, self._cache())

@@ -75,12 +75,13 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     return out, ConvCache(x.shape, col, W.copy(), int(stride), int(pad))
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, *, need_dx=True):
     """Gradients of the convolution.
 
     dout: (N, FN, OH, OW) -> dx: (N, C, H, W), dW: (FN, C, FH, FW), db: (FN,).
     With ``d = dout`` as rows (N*OH*OW, FN): ``dW = (col.T @ d).T``, ``db = sum d``,
-    ``dx = col2im(d @ W_rows)`` (overlapping patches add up).
+    ``dx = col2im(d @ W_rows)`` (overlapping patches add up). ``need_dx=False`` returns
+    ``None`` for dx (the first layer of a network: no col2im).
     """
     x_shape, col, W, stride, pad = cache
     n, c, h, w = x_shape
@@ -91,6 +92,8 @@ def conv2d_backward(dout, cache):
     d = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
     db = d.sum(axis=0)
     dW = (d.T @ col).reshape(W.shape)
+    if not need_dx:
+        return None, dW, db
     dcol = d @ W.reshape(fn, -1)
     dx = col2im(dcol, x_shape, fh, fw, stride, pad)
     return dx, dW, db
@@ -123,9 +126,21 @@ def _rows_to_images(rows, n, c, oh, ow):
     return np.ascontiguousarray(rows.reshape(n, oh, ow, c).transpose(0, 3, 1, 2))
 
 
-def _images_to_rows(a):
-    """(N, C, OH, OW) -> (N*OH*OW*C,), the order of the pooling windows."""
-    return a.transpose(0, 2, 3, 1).reshape(-1)
+def _pool_dout(dout, cache, where):
+    """Check the upstream gradient (N, C, OH, OW); return it as (N*OH*OW*C,), one value per
+    pooling window, in the windows' order."""
+    n, c, h, w = cache.x_shape
+    oh = conv_output_size(h, cache.pool_h, cache.stride, 0)
+    ow = conv_output_size(w, cache.pool_w, cache.stride, 0)
+    return check_dout(dout, (n, c, oh, ow), where).transpose(0, 2, 3, 1).reshape(-1)
+
+
+def _windows_to_images(dwin, cache):
+    """Gradients per window entry (N*OH*OW*C, pool_h*pool_w) -> dx (N, C, H, W); overlapping
+    windows add up (col2im)."""
+    c = cache.x_shape[1]
+    return col2im(dwin.reshape(-1, c * cache.pool_h * cache.pool_w), cache.x_shape, cache.pool_h,
+                  cache.pool_w, cache.stride, 0)
 
 
 def max_pool_forward(x, pool_h, pool_w, stride):
@@ -149,14 +164,10 @@ def max_pool_backward(dout, cache):
 
     dout: (N, C, OH, OW) -> dx: (N, C, H, W).
     """
-    x_shape, ph, pw, stride, argmax, _dtype = cache
-    n, c, h, w = x_shape
-    oh = conv_output_size(h, ph, stride, 0)
-    ow = conv_output_size(w, pw, stride, 0)
-    dout = check_dout(dout, (n, c, oh, ow), "max_pool_backward")
-    dwin = np.zeros((argmax.size, ph * pw), dtype=dout.dtype)
-    dwin[np.arange(argmax.size), argmax] = _images_to_rows(dout)
-    return col2im(dwin.reshape(n * oh * ow, c * ph * pw), x_shape, ph, pw, stride, 0)
+    d = _pool_dout(dout, cache, "max_pool_backward")
+    dwin = np.zeros((cache.argmax.size, cache.pool_h * cache.pool_w), dtype=d.dtype)
+    dwin[np.arange(cache.argmax.size), cache.argmax] = d
+    return _windows_to_images(dwin, cache)
 
 
 def avg_pool_forward(x, pool_h, pool_w, stride):
@@ -177,11 +188,6 @@ def avg_pool_backward(dout, cache):
 
     dout: (N, C, OH, OW) -> dx: (N, C, H, W).
     """
-    x_shape, ph, pw, stride, _argmax, _dtype = cache
-    n, c, h, w = x_shape
-    oh = conv_output_size(h, ph, stride, 0)
-    ow = conv_output_size(w, pw, stride, 0)
-    dout = check_dout(dout, (n, c, oh, ow), "avg_pool_backward")
-    share = _images_to_rows(dout) / dout.dtype.type(ph * pw)
-    dwin = np.repeat(share[:, None], ph * pw, axis=1)
-    return col2im(dwin.reshape(n * oh * ow, c * ph * pw), x_shape, ph, pw, stride, 0)
+    d = _pool_dout(dout, cache, "avg_pool_backward")
+    size = cache.pool_h * cache.pool_w
+    return _windows_to_images(np.repeat((d / d.dtype.type(size))[:, None], size, axis=1), cache)

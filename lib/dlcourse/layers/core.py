@@ -1,9 +1,15 @@
 """Fully connected layer, activations and the softmax-cross-entropy loss as pure functions.
 
 Every ``*_forward`` returns ``(out, cache)`` and every ``*_backward`` takes ``(dout, cache)``.
-The cache holds private copies (or freshly computed arrays), never references to the
-caller's inputs, so changing ``x`` or ``W`` in place after the forward pass cannot corrupt
+By default the cache holds private copies (or freshly computed arrays), never references to
+the caller's inputs, so changing ``x`` or ``W`` in place after the forward pass cannot corrupt
 the backward pass. Nothing here modifies its inputs.
+
+Stacks of networks: the affine layer, the activations, batch norm and the loss also take a
+leading STACK axis of K independent networks of the same shape, trained side by side (one
+matrix product per layer for all of them): weights ``W`` (K, D, M), biases ``b`` (K, 1, M),
+activations (K, N, M); the input batch may be shared, ``x`` (N, D). Everything else follows
+from broadcasting, and the gradients of member k are those of member k alone.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..functions import _targets_as_rows, as_float_array, log_softmax, sigmoid
+from ..functions import activation, as_float_array, relu, sigmoid, tanh, targets_as_rows
 
 __all__ = [
     "affine_forward",
@@ -23,8 +29,10 @@ __all__ = [
     "sigmoid_backward",
     "tanh_forward",
     "tanh_backward",
+    "activation_layer",
     "softmax_cross_entropy_forward",
     "softmax_cross_entropy_backward",
+    "check_dout",
 ]
 
 
@@ -45,52 +53,89 @@ def check_dout(dout, expected_shape, where: str) -> np.ndarray:
 
 class AffineCache(NamedTuple):
     x_shape: tuple  # shape of the original x, restored in dx
-    x2: np.ndarray  # (N, D) private copy of the flattened input
-    W: np.ndarray  # (D, M) private copy of the weights
+    x2: np.ndarray  # (N, D) the flattened input (a stack: (N, D) shared or (K, N, D))
+    W: np.ndarray  # (D, M) the weights (a stack: (K, D, M))
 
 
-def affine_forward(x, W, b):
+def _affine_shapes(x, W, b):
+    """Check the shapes; return x as rows: (N, D), or for a stack (N, D) / (K, N, D)."""
+    if W.ndim == 2:
+        if x.ndim < 1:
+            raise ValueError("affine_forward: x must be a batch (N, D), got a scalar.")
+        x2 = x if x.ndim == 2 else x.reshape(x.shape[0], -1)
+        if x2.shape[1] != W.shape[0]:
+            raise ValueError(
+                f"affine_forward: x has {x2.shape[1]} features per sample (x shape {x.shape}) but "
+                f"W has shape {W.shape}, which expects {W.shape[0]}. W must be (D, M) = "
+                f"({x2.shape[1]}, M): check the layer sizes, or whether W needs a transpose."
+            )
+        if b.shape != (W.shape[1],):
+            raise ValueError(
+                f"affine_forward: b has shape {b.shape} but W {W.shape} has {W.shape[1]} outputs; "
+                f"b must be ({W.shape[1]},)."
+            )
+        return x2
+    if W.ndim == 3:
+        k, d, m = W.shape
+        if not (x.ndim == 2 or (x.ndim == 3 and x.shape[0] == k)) or x.shape[-1] != d:
+            raise ValueError(
+                f"affine_forward: W {W.shape} is a stack of {k} layers, so x must be one batch "
+                f"(N, {d}) shared by the stack or one batch per member ({k}, N, {d}); got {x.shape}."
+            )
+        if b.shape != (k, 1, m):
+            raise ValueError(f"affine_forward: for a stack W {W.shape} the biases b must be "
+                             f"({k}, 1, {m}), got {b.shape}.")
+        return x
+    raise ValueError(
+        f"affine_forward: expected x (N, D) and W (D, M) (or a stack W (K, D, M)), got x {x.shape} "
+        f"and W {W.shape}."
+    )
+
+
+def affine_forward(x, W, b, *, copy=True):
     """Fully connected (Affine) layer: ``out = x2 @ W + b`` with ``x2 = x.reshape(N, D)``.
 
     x: (N, D) or (N, d1, d2, ...) with D = d1*d2*... (images are flattened per sample);
-    W: (D, M); b: (M,)  ->  out: (N, M), cache.
+    W: (D, M); b: (M,)  ->  out: (N, M), cache. A stack: W (K, D, M), b (K, 1, M),
+    x (N, D) or (K, N, D) -> out (K, N, M).
+    ``copy=False`` keeps references to x and W in the cache instead of copies: faster, for
+    callers (the networks) that leave both unchanged until the backward call.
     """
     x = as_float_array(x, "x")
     W = as_float_array(W, "W")
     b = as_float_array(b, "b")
-    if x.ndim < 1 or W.ndim != 2:
-        raise ValueError(
-            f"affine_forward: expected x (N, D) and W (D, M), got x {x.shape} and W {W.shape}."
-        )
-    n = x.shape[0]
-    x2 = x.reshape(n, -1)
-    if x2.shape[1] != W.shape[0]:
-        raise ValueError(
-            f"affine_forward: x has {x2.shape[1]} features per sample (x shape {x.shape}) but "
-            f"W has shape {W.shape}, which expects {W.shape[0]}. W must be (D, M) = "
-            f"({x2.shape[1]}, M): check the layer sizes, or whether W needs a transpose."
-        )
-    if b.shape != (W.shape[1],):
-        raise ValueError(
-            f"affine_forward: b has shape {b.shape} but W {W.shape} has {W.shape[1]} outputs; "
-            f"b must be ({W.shape[1]},)."
-        )
-    out = x2 @ W + b
-    return out, AffineCache(x.shape, x2.copy(), W.copy())
+    x2 = _affine_shapes(x, W, b)
+    out = x2 @ W
+    if b.dtype == out.dtype:
+        out += b
+    else:
+        out = out + b
+    if copy:
+        return out, AffineCache(x.shape, x2.copy(), W.copy())
+    return out, AffineCache(x.shape, x2, W)
 
 
-def affine_backward(dout, cache):
+def affine_backward(dout, cache, *, need_dx=True):
     """Gradients of the affine layer.
 
     dout: (N, M) -> dx: shape of the original x, dW: (D, M), db: (M,)
-    ``dx = dout @ W.T``, ``dW = x2.T @ dout``, ``db = sum_n dout``.
+    ``dx = dout @ W.T``, ``dW = x2.T @ dout``, ``db = sum_n dout``. A stack: dout (K, N, M),
+    dW (K, D, M), db (K, 1, M); dx of a shared input adds the members' contributions.
+    ``need_dx=False`` returns ``None`` for dx (the first layer of a network: a third less work).
     """
     x_shape, x2, W = cache
-    dout = check_dout(dout, (x2.shape[0], W.shape[1]), "affine_backward")
-    dx = (dout @ W.T).reshape(x_shape)
-    dW = x2.T @ dout
-    db = dout.sum(axis=0)
-    return dx, dW, db
+    stacked = W.ndim == 3
+    n = x2.shape[-2]
+    expected = (W.shape[0], n, W.shape[2]) if stacked else (n, W.shape[1])
+    dout = check_dout(dout, expected, "affine_backward")
+    dW = x2.swapaxes(-1, -2) @ dout
+    db = np.add.reduce(dout, axis=-2, keepdims=stacked)
+    if not need_dx:
+        return None, dW, db
+    dx = dout @ W.swapaxes(-1, -2)
+    if stacked and x2.ndim == 2:
+        dx = np.add.reduce(dx, axis=0)
+    return dx.reshape(x_shape), dW, db
 
 
 # --------------------------------------------------------------------------- activations
@@ -99,15 +144,13 @@ def affine_backward(dout, cache):
 def relu_forward(x):
     """ReLU: ``out = max(x, 0)``. x: any shape -> out: same shape, cache = mask (x > 0)."""
     x = as_float_array(x, "x")
-    mask = x > 0
-    return np.where(mask, x, x.dtype.type(0)), mask
+    return relu(x), x > 0
 
 
 def relu_backward(dout, cache):
-    """``dx = dout * (x > 0)``: the gradient passes only where the input was positive."""
-    mask = cache
-    dout = check_dout(dout, mask.shape, "relu_backward")
-    return np.where(mask, dout, dout.dtype.type(0))
+    """``dx = dout * (x > 0)``: the gradient passes only where the input was positive (the cache
+    is that mask)."""
+    return check_dout(dout, cache.shape, "relu_backward") * cache
 
 
 def sigmoid_forward(x):
@@ -117,23 +160,27 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """``dx = dout * out * (1 - out)`` with out the forward output."""
-    out = cache
-    dout = check_dout(dout, out.shape, "sigmoid_backward")
-    return dout * out * (1 - out)
+    """``dx = dout * out * (1 - out)`` with out the forward output (the cache)."""
+    return check_dout(dout, cache.shape, "sigmoid_backward") * cache * (1 - cache)
 
 
 def tanh_forward(x):
     """tanh: ``out = tanh(x)``. cache = out."""
-    out = np.tanh(as_float_array(x, "x"))
+    out = tanh(as_float_array(x, "x"))
     return out, out.copy()
 
 
 def tanh_backward(dout, cache):
-    """``dx = dout * (1 - out**2)`` with out the forward output."""
-    out = cache
-    dout = check_dout(dout, out.shape, "tanh_backward")
-    return dout * (1 - out * out)
+    """``dx = dout * (1 - out**2)`` with out the forward output (the cache)."""
+    return check_dout(dout, cache.shape, "tanh_backward") * (1 - cache * cache)
+
+
+def activation_layer(name):
+    """The pure functions of the activation ``name`` (a key of
+    :data:`dlcourse.functions.ACTIVATIONS`): ``(relu_forward, relu_backward)`` for ``"relu"``,
+    and likewise ``sigmoid_*``, ``tanh_*``."""
+    activation(name)  # a clear error for unknown names
+    return globals()[f"{name}_forward"], globals()[f"{name}_backward"]
 
 
 # --------------------------------------------------------------------------- loss
@@ -141,7 +188,7 @@ def tanh_backward(dout, cache):
 
 class SoftmaxCrossEntropyCache(NamedTuple):
     y: np.ndarray  # softmax probabilities, shape of the logits
-    t_onehot: np.ndarray  # targets as rows, shape of the logits, logits' dtype
+    t: np.ndarray  # targets: labels (N,) or rows (N, C) in the logits' dtype (shared by a stack)
     n: int  # batch size used for the mean (1 for a single sample)
 
 
@@ -150,36 +197,61 @@ def softmax_cross_entropy_forward(logits, t):
 
     logits: (N, C) or (C,); t: (N,) integer labels or (N, C) one-hot (soft targets whose
     rows sum to 1 also work)  ->  loss (scalar of the logits' dtype), cache.
-    ``loss = -(1/N) * sum_n sum_k t_nk * log_softmax(logits)_nk``.
+    ``loss = -(1/N) * sum_n sum_k t_nk * log_softmax(logits)_nk``, computed as
+    ``mean_n (log sum_k exp z_nk - sum_k t_nk z_nk)`` with ``z = logits - max_k logits``.
+    A stack: logits (K, N, C) with targets shared by the members -> loss (K,), one per member.
     """
     logits = as_float_array(logits, "logits")
-    x2, t2, is_labels = _targets_as_rows(logits, t, "softmax_cross_entropy_forward")
+    stacked = logits.ndim == 3
+    first = logits[0] if stacked else logits
+    x2, t2, is_labels = targets_as_rows(first, t, "softmax_cross_entropy_forward")
     n = x2.shape[0]
-    logp = log_softmax(x2)
-    if is_labels:
-        t_rows = np.zeros_like(x2)
-        t_rows[np.arange(n), t2] = 1
-    else:
-        t_rows = t2.copy()
-    loss = x2.dtype.type(-(t_rows * logp).sum() / n)
+    z = (logits if stacked else x2) - (logits if stacked else x2).max(axis=-1, keepdims=True)
     with np.errstate(under="ignore"):
-        y = np.exp(logp)
-    shape = logits.shape
-    return loss, SoftmaxCrossEntropyCache(y.reshape(shape), t_rows.reshape(shape), n)
+        e = np.exp(z)
+    total = e.sum(axis=-1, keepdims=True)
+    if is_labels:
+        target_scores = z[..., np.arange(n), t2].sum(axis=-1)
+        log_norm = np.log(total).sum(axis=(-2, -1))
+    else:  # sum_k t_nk (log total_n - z_nk); rows of t normally sum to 1
+        target_scores = (t2 * z).sum(axis=(-2, -1))
+        log_norm = (np.log(total) * t2).sum(axis=(-2, -1))
+    loss = (log_norm - target_scores) / x2.dtype.type(n)
+    loss = loss.astype(x2.dtype, copy=False) if stacked else x2.dtype.type(loss)
+    e /= total  # the softmax
+    return loss, SoftmaxCrossEntropyCache(e.reshape(logits.shape), t2 if is_labels else t2.copy(), n)
 
 
-def softmax_cross_entropy_backward(cache, dout=1.0):
+def softmax_cross_entropy_backward(dout, cache):
     """Gradient of the mean softmax-cross-entropy loss with respect to the logits.
 
-    cache from :func:`softmax_cross_entropy_forward`; dout: the scalar upstream gradient of
-    the loss (1 when the loss is the final output)  ->  dlogits: shape of the logits,
-    ``dlogits = dout * (y - t_onehot) / N`` with y = softmax(logits).
+    dout: the scalar upstream gradient of the loss (1.0 when the loss is the final output);
+    cache from :func:`softmax_cross_entropy_forward`  ->  dlogits: shape of the logits,
+    ``dlogits = dout * (y - t_onehot) / N`` with y = softmax(logits). A stack: dout a
+    scalar or one value per member (K,).
     """
-    y, t_rows, n = cache
-    dout = np.asarray(dout)
-    if dout.size != 1:
-        raise ValueError(
-            f"softmax_cross_entropy_backward: the loss is a scalar, so dout must be a scalar; "
-            f"got shape {dout.shape}."
+    if isinstance(dout, SoftmaxCrossEntropyCache) or not isinstance(cache, SoftmaxCrossEntropyCache):
+        raise TypeError(
+            "softmax_cross_entropy_backward(dout, cache): pass the upstream gradient first and the "
+            "cache of softmax_cross_entropy_forward second, as for every *_backward (dout = 1.0 "
+            "when the loss is the final output)."
         )
-    return (y - t_rows) * (y.dtype.type(dout.item()) / y.dtype.type(n))
+    y, t, n = cache
+    dtype = y.dtype.type
+    dout = np.asarray(dout)
+    if y.ndim == 3 and dout.shape == (y.shape[0],):
+        scale = (dout / n).astype(y.dtype)[:, None, None]
+    elif dout.size == 1:
+        scale = dtype(dout.item()) / dtype(n)
+    else:
+        members = f" or one value per member ({y.shape[0]},)" if y.ndim == 3 else ""
+        raise ValueError(
+            f"softmax_cross_entropy_backward: the loss is a scalar, so dout must be a scalar"
+            f"{members}; got shape {dout.shape}."
+        )
+    d = y * scale if y.ndim != 1 else (y * scale).reshape(1, -1)
+    if t.ndim == 1:  # labels: subtract the one-hot rows
+        d[..., np.arange(n), t] -= scale if np.ndim(scale) == 0 else scale[..., 0]
+    else:
+        d -= t * scale
+    return d.reshape(y.shape)

@@ -1,13 +1,23 @@
-"""SimpleConvNet: conv - relu - max pool - affine - relu - affine - softmax (the CNN chapter)."""
+"""SimpleConvNet: conv - relu - max pool - affine - relu - affine - softmax (the CNN chapter),
+composed of the pure functions of :mod:`dlcourse.layers`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..cnn import conv_output_size, im2col
+from ..cnn import conv_output_size
 from ..init import init_weights, weight_std
-from ..layers import max_pool_backward, max_pool_forward
-from ._base import NetBase, _check_dtype, _check_rng, _check_size, dense_backward, dense_forward
+from ..layers import (
+    affine_backward,
+    affine_forward,
+    conv2d_backward,
+    conv2d_forward,
+    max_pool_backward,
+    max_pool_forward,
+    relu_backward,
+    relu_forward,
+)
+from .base import NetBase, check_dtype, check_rng, check_size
 
 __all__ = ["SimpleConvNet"]
 
@@ -45,7 +55,7 @@ class SimpleConvNet(NetBase):
         owner = "SimpleConvNet"
         if len(tuple(input_dim)) != 3:
             raise ValueError(f"{owner}: input_dim must be (C, H, W), got {input_dim!r}.")
-        c, h, w = (_check_size(v, f"input_dim[{i}]", owner) for i, v in enumerate(input_dim))
+        c, h, w = (check_size(v, f"input_dim[{i}]", owner) for i, v in enumerate(input_dim))
         cp = dict(_DEFAULT_CONV)
         if conv_param is not None:
             unknown = set(conv_param) - set(_DEFAULT_CONV)
@@ -54,9 +64,9 @@ class SimpleConvNet(NetBase):
                     f"{owner}: unknown conv_param keys {sorted(unknown)}; use {sorted(_DEFAULT_CONV)}."
                 )
             cp.update(conv_param)
-        fn = _check_size(cp["filter_num"], "conv_param['filter_num']", owner)
-        fs = _check_size(cp["filter_size"], "conv_param['filter_size']", owner)
-        stride = _check_size(cp["stride"], "conv_param['stride']", owner)
+        fn = check_size(cp["filter_num"], "conv_param['filter_num']", owner)
+        fs = check_size(cp["filter_size"], "conv_param['filter_size']", owner)
+        stride = check_size(cp["stride"], "conv_param['stride']", owner)
         pad = int(cp["pad"])
         if pad < 0:
             raise ValueError(f"{owner}: conv_param['pad'] must be >= 0, got {cp['pad']!r}.")
@@ -70,12 +80,11 @@ class SimpleConvNet(NetBase):
             )
         self.input_dim = (c, h, w)
         self.conv_param = {"filter_num": fn, "filter_size": fs, "pad": pad, "stride": stride}
-        self.hidden_size = _check_size(hidden_size, "hidden_size", owner)
-        self.output_size = _check_size(output_size, "output_size", owner)
+        self.hidden_size = check_size(hidden_size, "hidden_size", owner)
+        self.output_size = check_size(output_size, "output_size", owner)
         self.weight_init = weight_init
-        self.rng = _check_rng(rng, owner)
-        self.dtype = _check_dtype(dtype, owner)
-        self._conv_out = (oh, ow)
+        self.rng = check_rng(rng, owner)
+        self.dtype = check_dtype(dtype, owner)
         pool_size = fn * (oh // 2) * (ow // 2)
 
         std = weight_std(weight_init, c * fs * fs, fn * fs * fs)
@@ -92,11 +101,7 @@ class SimpleConvNet(NetBase):
         self._caches = None
 
     def _input(self, x):
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-                raise ValueError(f"SimpleConvNet: x must be numeric, got dtype {x.dtype}.")
-            x = x.astype(self.dtype)
+        x = self._in_dtype(x)
         c, h, w = self.input_dim
         if x.ndim == 2 and x.shape[1] == c * h * w:
             x = x.reshape(-1, c, h, w)  # flattened MNIST rows
@@ -112,37 +117,24 @@ class SimpleConvNet(NetBase):
 
     def _forward(self, x, train, keep):
         p = self.params
-        n = x.shape[0]
-        fn, fs = self.conv_param["filter_num"], self.conv_param["filter_size"]
         stride, pad = self.conv_param["stride"], self.conv_param["pad"]
-        oh, ow = self._conv_out
-        col = im2col(x, fs, fs, stride, pad)  # (N*OH*OW, C*FS*FS)
-        a = col @ p["W1"].reshape(fn, -1).T  # (N*OH*OW, FN)
-        a += p["b1"]
-        np.maximum(a, 0, out=a)  # ReLU in place
-        conv = a.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2)  # (N, FN, OH, OW), a view
-        pooled, pool_cache = max_pool_forward(conv, 2, 2, 2)  # (N, FN, OH/2, OW/2)
-        flat = pooled.reshape(n, -1)
-        hid, cache2 = dense_forward(flat, p["W2"], p["b2"])
-        np.maximum(hid, 0, out=hid)
-        logits, cache3 = dense_forward(hid, p["W3"], p["b3"])
+        a, conv_cache = conv2d_forward(x, p["W1"], p["b1"], stride, pad)       # (N, FN, OH, OW)
+        conv, relu1_cache = relu_forward(a)
+        pooled, pool_cache = max_pool_forward(conv, 2, 2, 2)                    # (N, FN, OH/2, OW/2)
+        a2, affine2_cache = affine_forward(pooled, p["W2"], p["b2"], copy=False)  # flattened per sample
+        hid, relu2_cache = relu_forward(a2)
+        logits, affine3_cache = affine_forward(hid, p["W3"], p["b3"], copy=False)
         self.activations = [conv, hid]
-        self._caches = (col, a, pool_cache, pooled.shape, cache2, hid, cache3) if keep else None
+        self._caches = (conv_cache, relu1_cache, pool_cache, affine2_cache, relu2_cache, affine3_cache) if keep else None
         return logits
 
     def _backward(self, dlogits):
-        col, a, pool_cache, pooled_shape, cache2, hid, cache3 = self._caches
+        conv_cache, relu1_cache, pool_cache, affine2_cache, relu2_cache, affine3_cache = self._caches
         self._caches = None
-        p = self.params
-        fn = self.conv_param["filter_num"]
-        dh, dW3, db3 = dense_backward(dlogits, cache3)
-        np.multiply(dh, hid > 0, out=dh)
-        dflat, dW2, db2 = dense_backward(dh, cache2)
-        dconv = max_pool_backward(dflat.reshape(pooled_shape), pool_cache)  # (N, FN, OH, OW)
-        drows = dconv.transpose(0, 2, 3, 1).reshape(-1, fn)  # (N*OH*OW, FN), copies
-        np.multiply(drows, a > 0, out=drows)
-        dW1 = (drows.T @ col).reshape(p["W1"].shape)
-        db1 = drows.sum(axis=0)
+        dh, dW3, db3 = affine_backward(dlogits, affine3_cache)
+        dpooled, dW2, db2 = affine_backward(relu_backward(dh, relu2_cache), affine2_cache)
+        dconv = max_pool_backward(dpooled, pool_cache)
+        _, dW1, db1 = conv2d_backward(relu_backward(dconv, relu1_cache), conv_cache, need_dx=False)
         return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "W3": dW3, "b3": db3}
 
     def __repr__(self):

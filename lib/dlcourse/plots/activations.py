@@ -14,20 +14,16 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..functions import relu, relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from ..figures import smooth, static_figure
+from ..functions import ACTIVATIONS
 from ..network import MultiLayerNet
 from ..optimizers import SGD
+from ..train import Minibatches, accuracy_on, fit
 
 __all__ = ["activation_curves", "plot_activations", "plot_derivative_bound", "run_note_experiment",
            "plot_note_experiment", "LAYER_COLORS"]
 
 LAYER_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
-
-
-def _figure(figsize, ncols=1):
-    fig = Figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(1, ncols)
-    return fig, axes
 
 
 def activation_curves(x=None) -> dict[str, np.ndarray]:
@@ -37,14 +33,17 @@ def activation_curves(x=None) -> dict[str, np.ndarray]:
     Returns ``{"x", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad"}``, each (M,).
     """
     x = np.linspace(-6.0, 6.0, 601) if x is None else np.asarray(x, dtype=float)
-    return {"x": x, "sigmoid": sigmoid(x), "sigmoid_grad": sigmoid_grad(x), "tanh": np.tanh(x),
-            "tanh_grad": tanh_grad(x), "relu": relu(x), "relu_grad": relu_grad(x)}
+    curves = {"x": x}
+    for name in ("sigmoid", "tanh", "relu"):
+        curves[name] = ACTIVATIONS[name].function(x)
+        curves[name + "_grad"] = ACTIVATIONS[name].derivative(x)
+    return curves
 
 
 def plot_activations(x=None) -> Figure:
     """Left: sigmoid, tanh, ReLU. Right: their derivatives, with the sigmoid's maximum 0.25 marked."""
     c = activation_curves(x)
-    fig, (ax_f, ax_d) = _figure((9.0, 3.4), ncols=2)
+    fig, (ax_f, ax_d) = static_figure((9.0, 3.4), ncols=2)
     for name, color in (("sigmoid", "tab:blue"), ("tanh", "tab:green"), ("relu", "tab:red")):
         ax_f.plot(c["x"], c[name], color=color, label=name)
         ax_d.plot(c["x"], c[name + "_grad"], color=color, label=f"{name}'")
@@ -65,7 +64,7 @@ def plot_activations(x=None) -> Figure:
 def plot_derivative_bound(max_depth: int = 10) -> Figure:
     """The largest possible product of k sigmoid derivatives, 0.25**k, next to ReLU's 1**k."""
     k = np.arange(1, max_depth + 1)
-    fig, ax = _figure((5.5, 3.2))
+    fig, ax = static_figure((5.5, 3.2))
     ax.semilogy(k, 0.25 ** k, "o-", color="tab:blue", label="sigmoid: at most 0.25**k")
     ax.semilogy(k, np.ones_like(k, dtype=float), "s-", color="tab:red", label="ReLU (active unit): 1**k")
     ax.set_xlabel("number of layers k the gradient passes through")
@@ -84,14 +83,16 @@ def run_note_experiment(activation: str, data, *, iters: int = 2000, batch_size:
     activation: "sigmoid", "relu" or "tanh" (hidden layers); data: ``((x_train, t_train), (x_test, t_test))``
     as returned by :func:`dlcourse.data.load_mnist` (labels, not one-hot).
     Mini-batches are drawn with replacement from the random generator ``np.random.default_rng(seed)``
-    (like the note's ``np.random.choice``); the weights come from the same generator.
-    The test accuracy is measured on the first ``eval_samples`` test images (default: all of them).
+    (like the note's ``np.random.choice``); the weights come from the same generator. Trained through
+    :func:`dlcourse.train.fit`. The test accuracy is measured on the first ``eval_samples`` test
+    images (default: all of them), the training accuracy on the first ``eval_samples`` training
+    images (default: 2000).
 
     Returns a dict:
-      ``"iters"`` (E,) iteration numbers of the evaluations, ``"test_acc"`` (E,) accuracy on the test
-      images, ``"train_acc"`` (E,) accuracy on the current batch,
-      ``"grad_mean_abs"`` (iters, L) mean |dE/dW_l| of every weight matrix at every iteration,
-      ``"loss"`` (iters,), ``"activation"``,
+      ``"iters"`` (E,) iteration numbers of the evaluations (0: before training, then every
+      ``eval_every``), ``"test_acc"`` (E,) accuracy on the test images, ``"train_acc"`` (E,) on the
+      training images, ``"grad_mean_abs"`` (iters, L) mean |dE/dW_l| of every weight matrix at every
+      iteration, ``"loss"`` (iters,) the minibatch losses, ``"activation"``,
       ``"pred_counts"`` (10,) how many test images the final network assigns to each digit, and
       ``"class_share"`` (10,) the share of each digit among those test images.
     """
@@ -99,51 +100,39 @@ def run_note_experiment(activation: str, data, *, iters: int = 2000, batch_size:
     rng = np.random.default_rng(seed)
     net = MultiLayerNet(x_train.shape[1], list(hidden_sizes), 10, activation=activation,
                         weight_init=weight_std, rng=rng, dtype=dtype)
-    opt = SGD(lr)
     n_layers = len(hidden_sizes) + 1
     grad_mean_abs = np.zeros((iters, n_layers))
-    loss = np.zeros(iters)
     xs, ts = (x_test, t_test) if eval_samples is None else (x_test[:eval_samples], t_test[:eval_samples])
-    evals, test_acc, train_acc = [], [], []
-    for i in range(iters):
-        idx = rng.integers(0, len(x_train), batch_size)
-        xb, tb = x_train[idx], t_train[idx]
-        grads = net.gradient(xb, tb)
-        grad_mean_abs[i] = [np.mean(np.abs(grads[f"W{k}"])) for k in range(1, n_layers + 1)]
-        if (i + 1) % eval_every == 0 or i == 0:
-            evals.append(i + 1)
-            test_acc.append(net.accuracy(xs, ts))
-            train_acc.append(net.accuracy(xb, tb))
-        loss[i] = net.loss(xb, tb) if (i % 10 == 0) else np.nan
-        opt.update(net.params, grads)
+    n_train_eval = 2000 if eval_samples is None else eval_samples
+
+    def record(it, loss, grads):
+        grad_mean_abs[it - 1] = [np.mean(np.abs(grads[f"W{k}"])) for k in range(1, n_layers + 1)]
+
+    steps = np.arange(0, iters + 1, eval_every)
+    evaluate = accuracy_on(test_acc=(xs, ts), train_acc=(x_train[:n_train_eval], t_train[:n_train_eval]))
+    history = fit(net, SGD(lr), x_train, t_train, Minibatches(len(x_train), batch_size, rng, replace=True),
+                  iters=iters, evaluate=evaluate, eval_at=steps, on_step=record, numpy_errors=None)
     pred_counts = np.bincount(np.argmax(net.predict(xs), axis=1), minlength=10)
-    return {"activation": activation, "iters": np.array(evals), "test_acc": np.array(test_acc),
-            "train_acc": np.array(train_acc), "grad_mean_abs": grad_mean_abs, "loss": loss,
+    return {"activation": activation, "iters": steps, "test_acc": history.test_acc,
+            "train_acc": history.train_acc, "grad_mean_abs": grad_mean_abs, "loss": history.loss,
             "pred_counts": pred_counts, "class_share": np.bincount(ts, minlength=10) / len(ts)}
 
 
-def _smooth(v: np.ndarray, width: int) -> np.ndarray:
-    if width <= 1 or len(v) < width:
-        return v
-    kernel = np.ones(width) / width
-    return np.convolve(v, kernel, mode="valid")
-
-
-def plot_note_experiment(results, smooth: int = 20) -> Figure:
+def plot_note_experiment(results, width: int = 20) -> Figure:
     """Left: test accuracy of each run. Right: mean |dE/dW| per layer over the iterations (log scale).
 
-    results: a list of dicts from :func:`run_note_experiment` (e.g. sigmoid and ReLU). A run whose final
+    results: a list of dicts from :func:`run_note_experiment` (e.g. sigmoid and ReLU); the gradient
+    curves are moving averages over ``width`` iterations. A run whose final
     network answers one digit for every test image gets a dotted line at that digit's share of the test
     images: the accuracy of always giving that answer.
     """
-    fig, (ax_a, ax_g) = _figure((10.0, 3.6), ncols=2)
+    fig, (ax_a, ax_g) = static_figure((10.0, 3.6), ncols=2)
     styles = ("-", "--", ":", "-.")
     for r, ls in zip(results, styles):
         ax_a.plot(r["iters"], r["test_acc"], ls, marker="o", ms=3, label=f"{r['activation']} (test)")
         g = r["grad_mean_abs"]
         for layer in range(g.shape[1]):
-            curve = _smooth(g[:, layer], smooth)
-            ax_g.semilogy(np.arange(len(curve)) + smooth // 2 + 1, curve, ls,
+            ax_g.semilogy(*smooth(g[:, layer], width), ls,
                           color=LAYER_COLORS[layer % len(LAYER_COLORS)],
                           label=f"{r['activation']}: W{layer + 1}")
     for r in results:

@@ -10,17 +10,24 @@ Pure compute functions return NumPy data (tested directly); ``plot_*`` functions
   100 units) trained with SGD on a small MNIST subset, with and without batch norm, for
   several initial weight scales (one network after another, with ``MultiLayerNet``).
 - :func:`train_grid` / :func:`batchnorm_grid`: the same experiment for a whole grid of
-  (learning rate, initial std) pairs at once. The K networks of a grid are stacked along a
-  leading axis and trained together (one matrix product per layer for all of them), which is
-  what lets the explorer show every grid point without training on a slider change.
-  :func:`grid_pair` reads one point back in :func:`train_pair`'s format.
+  (learning rate, initial std) pairs at once. The K networks of a grid are one stacked
+  ``MultiLayerNet`` (weights with a leading axis K) trained together through
+  :func:`dlcourse.train.fit` (one matrix product per layer for all of them, each with its own
+  learning rate), which is what lets the explorer show every grid point without training on a
+  slider change. :func:`grid_pair` reads one point back in :func:`train_pair`'s format.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.plots.initialization import _as_init, train_curves
+from dlcourse.figures import new_figure
+from dlcourse.init import init_weights
+from dlcourse.layers import BatchNorm, batchnorm_backward, batchnorm_forward
+from dlcourse.network import MultiLayerNet
+from dlcourse.optimizers import SGD
+from dlcourse.plots.initialization import parse_method, train_curves
+from dlcourse.train import Divergence, Minibatches, accuracy_on, fit
 
 __all__ = [
     "normalisation_demo",
@@ -46,12 +53,6 @@ LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
 WEIGHT_SCALES = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
-def _new_figure(figsize, nrows=1, ncols=1, **kw):
-    from dlcourse.widgets.base import new_figure
-
-    return new_figure(figsize=figsize, nrows=nrows, ncols=ncols, **kw)
-
-
 # --------------------------------------------------------------------------- forward
 def normalisation_demo(n=200, rng=None):
     """A batch x (n, 3) whose features have very different means and scales, and its normalisation.
@@ -59,8 +60,6 @@ def normalisation_demo(n=200, rng=None):
     Returns ``{"x", "xhat", "out"}``: ``xhat`` with gamma = 1, beta = 0; ``out`` with
     gamma = (2, 0.5, 1), beta = (1, -1, 0), all from :func:`dlcourse.layers.batchnorm_forward`.
     """
-    from dlcourse.layers import batchnorm_forward
-
     rng = np.random.default_rng(0) if rng is None else rng
     x = np.column_stack([5.0 + 0.5 * rng.standard_normal(n),       # shifted, narrow
                          40.0 * rng.standard_normal(n),            # wide
@@ -74,7 +73,7 @@ def plot_normalisation_demo(demo=None, fig=None):
     """Histograms of the three features before (top) and after (bottom) normalisation."""
     demo = normalisation_demo() if demo is None else demo
     if fig is None:
-        fig, axes = _new_figure((10, 4.2), 2, 3)
+        fig, axes = new_figure((10, 4.2), 2, 3)
     else:
         axes = fig.subplots(2, 3)
     for j in range(3):
@@ -103,8 +102,6 @@ def backward_paths(x, gamma, dout, eps=1e-5):
     (also with eps). Returns ``{"direct", "mean", "variance", "exact"}``, each (N, D);
     ``exact`` comes from :func:`dlcourse.layers.batchnorm_backward` and equals the sum.
     """
-    from dlcourse.layers import batchnorm_backward, batchnorm_forward
-
     x = np.asarray(x, dtype=float)
     mu = x.mean(axis=0)
     s = np.sqrt(x.var(axis=0) + eps)
@@ -127,8 +124,6 @@ def running_stats_demo(steps=60, batch_size=32, true_mean=3.0, true_std=2.0, mom
     a batch of ONE example normalised in training mode (always beta: useless) and in test
     mode (with the running statistics).
     """
-    from dlcourse.layers import BatchNorm
-
     rng = np.random.default_rng(0) if rng is None else rng
     bn = BatchNorm(np.ones(1), np.zeros(1), momentum=momentum)
     rec = {k: np.empty(steps) for k in ("batch_mean", "batch_var", "running_mean", "running_var")}
@@ -152,7 +147,7 @@ def plot_running_stats(rec=None, fig=None):
     """Batch statistics (dots) and their running averages (lines) over training steps."""
     rec = running_stats_demo() if rec is None else rec
     if fig is None:
-        fig, (a1, a2) = _new_figure((10, 3.0), 1, 2)
+        fig, (a1, a2) = new_figure((10, 3.0), 1, 2)
     else:
         a1, a2 = fig.subplots(1, 2)
     steps = np.arange(1, len(rec["batch_mean"]) + 1)
@@ -184,12 +179,10 @@ def train_pair(data, *, weight_init=0.1, lr=0.01, hidden=(100, 100, 100, 100, 10
     :func:`dlcourse.plots.initialization.train_curves`; accuracy measured on the test part of
     ``data``).
     """
-    from dlcourse.network import MultiLayerNet
-
     out = {}
     for key, use_bn in (("plain", False), ("batchnorm", True)):
         net = MultiLayerNet(data[0][0].shape[1], list(hidden), 10, activation="relu",
-                            weight_init=_as_init(weight_init), use_batchnorm=use_bn,
+                            weight_init=parse_method(weight_init), use_batchnorm=use_bn,
                             rng=np.random.default_rng(seed), dtype=dtype)
         out[key] = train_curves(net, data, iters=iters, batch_size=batch_size, lr=lr,
                                 eval_every=eval_every, n_eval=n_eval, rng=np.random.default_rng(seed + 1))
@@ -206,7 +199,7 @@ def plot_batchnorm_comparison(results, fig=None):
     """One panel per initial weight scale: test accuracy with (solid) and without (dashed) batch norm."""
     n = len(results)
     if fig is None:
-        fig, axes = _new_figure((2.6 * n, 2.8), 1, n, sharey=True)
+        fig, axes = new_figure((2.6 * n, 2.8), 1, n, sharey=True)
     else:
         axes = fig.subplots(1, n, sharey=True)
     axes = np.atleast_1d(axes)
@@ -227,107 +220,6 @@ def plot_batchnorm_comparison(results, fig=None):
 
 
 # --------------------------------------------------------------------------- a whole grid at once
-_MOMENTUM = 0.9      # batch norm's running averages, as dlcourse.layers.BatchNorm
-
-# K networks of the same shape are stacked along a leading axis: weights (K, H_in, H_out),
-# activations (K, N, H). np.matmul then runs the K matrix products of a layer in one call.
-
-
-def _stack_forward(x, layers, *, train, running=None, eps=1e-5):
-    """Forward pass of K ReLU networks that share their input batch.
-
-    x: (N, D). layers: one dict per affine layer, ``"W"``: (K, H_{l-1}, H_l) (H_0 = D); a hidden
-    layer has ``"b"``: (K, 1, H_l), or ``"gamma"`` and ``"beta"``: (K, 1, H_l) with batch norm;
-    the output layer has ``"b"``: (K, 1, C).
-    Hidden layer, network k: ``a = h W + b`` or ``a = gamma * (h W - mu) / sqrt(var + eps) + beta``
-    (batch mean and biased batch variance when ``train``, else ``running[l] = (mean, var)``),
-    then ``h = max(a, 0)``. Returns ``logits`` (K, N, C) and the cache for :func:`_stack_backward`
-    (which also carries each batch-norm layer's batch ``"mean"`` and ``"var"``, (K, 1, H_l)).
-    """
-    n = x.shape[0]
-    cache = []
-    h = x
-    for l, p in enumerate(layers[:-1]):
-        a = np.matmul(h, p["W"])            # (N, D) @ (K, D, H) broadcasts for layer 1
-        c = {"h_in": h}
-        if "gamma" in p:
-            if train:
-                mean = a.mean(axis=1, keepdims=True)
-                a -= mean
-                var = np.einsum("knh,knh->kh", a, a)[:, None, :] / n
-                c["mean"], c["var"] = mean, var
-            else:
-                mean, var = running[l]
-                a -= mean
-            c["inv_std"] = 1.0 / np.sqrt(var + eps)
-            a *= c["inv_std"]
-            c["xhat"] = a
-            out = a * p["gamma"]
-            out += p["beta"]
-        else:
-            a += p["b"]
-            out = a
-        c["h"] = np.maximum(out, 0, out=out)
-        cache.append(c)
-        h = out
-    logits = np.matmul(h, layers[-1]["W"])
-    logits += layers[-1]["b"]
-    cache.append({"h_in": h})
-    return logits, cache
-
-
-def _stack_backward(dlogits, cache, layers, factor):
-    """Backward pass of :func:`_stack_forward` (training mode).
-
-    dlogits: (K, N, C); factor: (K,). Returns one dict per layer, shaped like ``layers``, with
-    every gradient of network k multiplied by ``factor[k]`` (pass the learning rates: then
-    ``p -= g`` is the SGD step). Batch norm uses the compact formula
-    ``dx = gamma / std * (d - mean_n d - xhat * mean_n(d * xhat))``.
-    """
-    f = np.asarray(factor, dtype=dlogits.dtype)[:, None, None]
-    d = np.array(dlogits, copy=True)
-    n = d.shape[1]
-    grads = [None] * len(layers)
-    for l in range(len(layers) - 1, -1, -1):
-        p, c, g = layers[l], cache[l], {}
-        if l < len(layers) - 1:
-            d *= c["h"] > 0
-            if "gamma" in p:
-                xhat = c["xhat"]
-                dbeta = d.sum(axis=1, keepdims=True)
-                dgamma = np.einsum("knh,knh->kh", d, xhat)[:, None, :]
-                d -= dbeta / n
-                d -= xhat * (dgamma / n)
-                d *= p["gamma"] * c["inv_std"]
-                g["gamma"], g["beta"] = dgamma * f, dbeta * f
-        if "b" in p:
-            g["b"] = d.sum(axis=1, keepdims=True) * f
-        below = np.matmul(d, p["W"].swapaxes(1, 2)) if l > 0 else None
-        d *= f
-        g["W"] = np.matmul(c["h_in"].swapaxes(-1, -2), d)   # layer 1: (D, N) @ (K, N, H)
-        grads[l] = g
-        d = below
-    return grads
-
-
-def _stack_softmax_ce(logits, t):
-    """logits: (K, N, C), t: (N,) integer labels -> loss (K,) and dlogits (K, N, C).
-
-    ``loss_k = mean_n [log sum_c exp(z_knc) - z_kn,t_n]`` with max-subtracted ``z``;
-    ``dlogits = (softmax(z) - onehot(t)) / N``.
-    """
-    n = t.size
-    rows = np.arange(n)
-    z = logits - logits.max(axis=2, keepdims=True)
-    e = np.exp(z)
-    total = e.sum(axis=2, keepdims=True)
-    loss = np.log(total[..., 0]).mean(axis=1) - z[:, rows, t].mean(axis=1)
-    e /= total
-    e[:, rows, t] -= 1
-    e /= n
-    return loss, e
-
-
 def _labels(t, name):
     t = np.asarray(t)
     if t.ndim == 2:
@@ -344,19 +236,21 @@ def train_grid(data, lrs, scales, *, use_batchnorm, hidden=(100, 100, 100, 100, 
 
     data: ``((x_train (N, D), t_train (N,)), (x_test, t_test))``; lrs: (A,), scales: (B,).
     Network (a, b) is exactly what :func:`train_pair` trains for ``lr=lrs[a]``,
-    ``weight_init=scales[b]`` (same architecture, ``W_l = scale * z_l`` with the same standard
-    normal draws ``z_l`` from ``default_rng(seed)``, the same mini-batches from
-    ``default_rng(seed + 1)``, plain SGD, batch-norm momentum 0.9 and eps 1e-5, loss recorded at
-    every iteration, test accuracy on the first ``n_eval`` test images at iteration 1 and
-    every ``eval_every``), only computed for all A*B networks together. Input pixels that are
-    0 in every training and evaluation image are dropped first: their weights get no gradient
-    and multiply 0, so this changes nothing. A network whose loss becomes NaN/inf is stopped
-    there (the rest of its curves stay NaN) and removed from the stack.
+    ``weight_init=scales[b]`` (same architecture, the same standard normal draws from
+    ``default_rng(seed)`` scaled by the std, the same mini-batches from ``default_rng(seed + 1)``,
+    plain SGD, batch-norm momentum 0.9 and eps 1e-5, loss recorded at every iteration, test
+    accuracy on the first ``n_eval`` test images before training and after every
+    ``eval_every`` iterations), only computed for all A*B networks together: one
+    ``MultiLayerNet`` stack of A*B members (``weight_init`` the list of their stds), trained by
+    ``SGD`` with one learning rate per member through :func:`dlcourse.train.fit`. Input pixels
+    that are 0 in every training and evaluation image are left out of the stack (its first
+    layer gets the other rows of the weights a full-size network draws): their weights get no
+    gradient and multiply 0, so this changes nothing but the work. A network whose loss becomes
+    NaN/inf is stopped there (the rest of its curves stay NaN).
 
     Returns ``{"lrs", "scales", "iters": (E,), "loss": (A, B, iters), "test_acc": (A, B, E)}``.
     """
     (x_train, t_train), (x_test, t_test) = data
-    dtype = np.dtype(dtype)
     lrs = np.asarray(lrs, dtype=float).ravel()
     scales = np.asarray(scales, dtype=float).ravel()
     if lrs.size == 0 or scales.size == 0 or np.any(lrs <= 0) or np.any(scales <= 0):
@@ -365,70 +259,25 @@ def train_grid(data, lrs, scales, *, use_batchnorm, hidden=(100, 100, 100, 100, 
     if iters < 1 or batch_size < 1 or eval_every < 1 or n_eval < 1:
         raise ValueError("train_grid: iters, batch_size, eval_every and n_eval must be positive integers.")
     x_train = np.asarray(x_train).reshape(len(x_train), -1)
-    x_eval = np.asarray(x_test[:n_eval]).reshape(min(n_eval, len(x_test)), -1)
     t_train, t_eval = _labels(t_train, "t_train"), _labels(t_test, "t_test")[:n_eval]
-    n_classes = int(max(t_train.max(), t_eval.max())) + 1
+    x_eval = np.asarray(x_test[:n_eval]).reshape(len(t_eval), -1)
     used = np.any(x_train != 0, axis=0) | np.any(x_eval != 0, axis=0)
-    x_train = np.ascontiguousarray(x_train[:, used], dtype=dtype)
-    x_eval = np.ascontiguousarray(x_eval[:, used], dtype=dtype)
-
-    k_all = lrs.size * scales.size
-    lr_k = np.repeat(lrs, scales.size)
-    scale_k = np.tile(scales, lrs.size)
-    sizes = [used.size, *hidden, max(n_classes, 10)]    # 10 outputs, as train_pair
-    init_rng = np.random.default_rng(seed)
-    layers, running = [], []
-    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        z = init_rng.standard_normal((n_in, n_out), dtype=np.float64)
-        if l == 0:
-            z = z[used]
-        W = np.stack([(s * z).astype(dtype) for s in scale_k])
-        hidden_layer = l < len(sizes) - 2
-        if hidden_layer and use_batchnorm:
-            layers.append({"W": W, "gamma": np.ones((k_all, 1, n_out), dtype),
-                           "beta": np.zeros((k_all, 1, n_out), dtype)})
-            running.append((np.zeros((k_all, 1, n_out), dtype), np.ones((k_all, 1, n_out), dtype)))
-        else:
-            layers.append({"W": W, "b": np.zeros((k_all, 1, n_out), dtype)})
-            running.append(None)
-
-    steps = [i for i in range(1, iters + 1) if i == 1 or i % eval_every == 0]
-    loss = np.full((k_all, iters), np.nan)
-    test_acc = np.full((k_all, len(steps)), np.nan)
-    live = np.arange(k_all)                 # which networks the stacked arrays hold
-    batch_rng = np.random.default_rng(seed + 1)
-    e = 0
-    with np.errstate(all="ignore"):         # a diverging network is recorded as such, not as warnings
-        for i in range(1, iters + 1):
-            idx = batch_rng.integers(0, x_train.shape[0], size=batch_size)
-            logits, cache = _stack_forward(x_train[idx], layers, train=True)
-            batch_loss, dlogits = _stack_softmax_ce(logits, t_train[idx])
-            loss[live, i - 1] = batch_loss
-            ok = np.isfinite(batch_loss)
-            for l, c in enumerate(cache[:-1]):
-                if running[l] is not None:
-                    mean, var = running[l]
-                    running[l] = ((_MOMENTUM * mean + (1 - _MOMENTUM) * c["mean"]).astype(dtype),
-                                  (_MOMENTUM * var + (1 - _MOMENTUM) * c["var"]).astype(dtype))
-            if not ok.all():                # stop the diverged networks: drop them from the stack
-                live = live[ok]
-                if live.size == 0:
-                    break
-                layers = [{key: v[ok] for key, v in p.items()} for p in layers]
-                running = [None if r is None else (r[0][ok], r[1][ok]) for r in running]
-                cache = [{key: (v[ok] if isinstance(v, np.ndarray) and v.ndim == 3 else v)
-                          for key, v in c.items()} for c in cache]
-                dlogits = dlogits[ok]
-            if e < len(steps) and steps[e] == i:
-                eval_logits, _ = _stack_forward(x_eval, layers, train=False, running=running)
-                test_acc[live, e] = np.mean(eval_logits.argmax(axis=2) == t_eval, axis=1)
-                e += 1
-            grads = _stack_backward(dlogits, cache, layers, lr_k[live])
-            for p, g in zip(layers, grads):
-                for key in p:
-                    p[key] -= g[key]
+    x_train, x_eval = x_train[:, used], x_eval[:, used]
     shape = (lrs.size, scales.size)
-    return {"lrs": tuple(lrs.tolist()), "scales": tuple(scales.tolist()), "iters": np.array(steps),
+    inits = list(np.tile(scales, lrs.size))
+    net = MultiLayerNet(int(used.sum()), list(hidden), 10, activation="relu", weight_init=inits,
+                        use_batchnorm=use_batchnorm, rng=np.random.default_rng(seed), dtype=dtype)
+    full = init_weights([len(used), *hidden, 10], inits, np.random.default_rng(seed), dtype)
+    for i, (W, _) in enumerate(full, start=1):
+        net.params[f"W{i}"][...] = W[:, used] if i == 1 else W
+    steps = np.arange(0, iters + 1, eval_every)
+    history = fit(net, SGD(lr=np.repeat(lrs, scales.size)[:, None, None]), x_train, t_train,
+                  Minibatches(len(x_train), batch_size, np.random.default_rng(seed + 1), replace=True),
+                  iters=iters, evaluate=accuracy_on(test_acc=(x_eval, t_eval)), eval_at=steps,
+                  stop=[Divergence(raise_error=False)])
+    loss = history.padded_loss(iters).T                       # (A*B, iters)
+    test_acc = history.metric("test_acc", len(steps)).T       # (A*B, E)
+    return {"lrs": tuple(lrs.tolist()), "scales": tuple(scales.tolist()), "iters": steps,
             "loss": loss.reshape(*shape, iters), "test_acc": test_acc.reshape(*shape, len(steps))}
 
 
@@ -483,7 +332,7 @@ def plot_grid_accuracy(grid, fig=None):
     Rows: learning rate, columns: initial std; a cell is marked "NaN" where training diverged.
     """
     if fig is None:
-        fig, axes = _new_figure((10, 3.4), 1, 2)
+        fig, axes = new_figure((10, 3.4), 1, 2)
     else:
         axes = fig.subplots(1, 2)
     lrs, scales = grid["lrs"], grid["scales"]

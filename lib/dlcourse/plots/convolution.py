@@ -21,34 +21,17 @@ Every plotting function returns the ``Figure`` it drew.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from dlcourse.cnn import conv_output_size, im2col
+from dlcourse.figures import static_figure
 from dlcourse.layers import avg_pool_forward, conv2d_forward, max_pool_forward, relu_forward
 
 __all__ = [
-    "EDGE_FILTERS",
-    "plot_edge_filters",
-    "plot_pooling",
-    "plot_im2col",
-    "colour_edge_image",
-    "CHANNEL_FILTERS",
-    "plot_channels",
-    "ALEXNET_LAYERS",
-    "alexnet_shapes",
-    "ILSVRC_RESULTS",
-    "HUMAN_TOP5_ERROR",
-    "percent",
-    "plot_ilsvrc",
-    "train_convnet",
-    "plot_convnet_history",
-    "plot_filters",
-    "plot_feature_maps",
+    "EDGE_FILTERS", "plot_edge_filters", "plot_pooling", "plot_im2col", "colour_edge_image",
+    "CHANNEL_FILTERS", "plot_channels", "ALEXNET_LAYERS", "alexnet_shapes", "ILSVRC_RESULTS",
+    "HUMAN_TOP5_ERROR", "percent", "plot_ilsvrc", "train_convnet", "plot_convnet_history",
+    "plot_filters", "plot_feature_maps"
 ]
-
-
-def _figure(figsize):
-    return Figure(figsize=figsize, layout="constrained")
 
 
 # --------------------------------------------------------------------------- convolution
@@ -74,8 +57,7 @@ def plot_edge_filters(image, filters=EDGE_FILTERS, names=("horizontal edges", "v
     maps, _ = conv2d_forward(x, filters, np.zeros(len(filters)), stride=1, pad=fh // 2)
     relu, _ = relu_forward(maps)
     pooled, _ = max_pool_forward(relu, 2, 2, 2)
-    fig = _figure((10, 2.4 * len(filters)))
-    axes = fig.subplots(len(filters), 5)
+    fig, axes = static_figure((10, 2.4 * len(filters)), len(filters), 5)
     axes = np.atleast_2d(axes)
     for k in range(len(filters)):
         row = axes[k]
@@ -121,8 +103,7 @@ def plot_pooling(x=None, pool=2, stride=2):
     x = np.asarray(x, dtype=np.float64)
     mx, _ = max_pool_forward(x[None, None], pool, pool, stride)
     av, _ = avg_pool_forward(x[None, None], pool, pool, stride)
-    fig = _figure((8, 2.8))
-    ax_in, ax_max, ax_avg = fig.subplots(1, 3)
+    fig, (ax_in, ax_max, ax_avg) = static_figure((8, 2.8), 1, 3)
     _annotated(ax_in, x, f"input {x.shape[0]}x{x.shape[1]}, {pool}x{pool} windows, stride {stride}")
     from matplotlib.patches import Rectangle
 
@@ -147,8 +128,7 @@ def plot_im2col(x=None, filter_size=2, stride=1, pad=0):
     x = np.asarray(x, dtype=np.float64)
     col = im2col(x, filter_size, filter_size, stride, pad)
     padded = np.pad(x[0, 0], pad)
-    fig = _figure((8, 3.2))
-    ax_img, ax_col = fig.subplots(1, 2, width_ratios=[1, 1.4])
+    fig, (ax_img, ax_col) = static_figure((8, 3.2), 1, 2, width_ratios=[1, 1.4])
     _annotated(ax_img, padded, f"image {x.shape[2]}x{x.shape[3]}, pad {pad} (channel 0 of image 0)")
     n, c, h, w = x.shape
     oh = conv_output_size(h, filter_size, stride, pad)
@@ -191,8 +171,8 @@ def plot_channels(image=None, filters=CHANNEL_FILTERS, names=("same slice on R, 
     image = colour_edge_image() if image is None else np.asarray(image, dtype=np.float64)
     filters = np.asarray(filters, dtype=np.float64)
     maps, _ = conv2d_forward(image[None], filters, np.zeros(len(filters)), stride=1, pad=0)
-    fig = _figure((10, 2.2 * len(filters)))
-    axes = np.atleast_2d(fig.subplots(len(filters), 6))
+    fig, axes = static_figure((10, 2.2 * len(filters)), len(filters), 6)
+    axes = np.atleast_2d(axes)
     grey = image.mean(axis=0)
     lim_map = float(np.abs(maps).max()) or 1.0
     for k, row in enumerate(axes):
@@ -304,8 +284,7 @@ def plot_ilsvrc(results=ILSVRC_RESULTS, human=HUMAN_TOP5_ERROR):
     The label of a winner also gives the course note's rounded value where it differs. A dashed
     line marks the human error ``human``.
     """
-    fig = _figure((8.5, 3.8))
-    ax = fig.subplots()
+    fig, ax = static_figure((8.5, 3.8))
     winners = [r for r in results if r["rank"] == 1 and r["error"] is not None]
     others = [r for r in results if r["rank"] != 1 and r["error"] is not None]
     years = [r["year"] for r in winners]
@@ -365,8 +344,7 @@ def train_convnet(x_train, t_train, x_test, t_test, *, iters=200, batch_size=100
 
 def plot_convnet_history(history):
     """Minibatch loss and train/test accuracy of a :class:`dlcourse.train.History`."""
-    fig = _figure((9, 3))
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    fig, (ax_loss, ax_acc) = static_figure((9, 3), 1, 2)
     ax_loss.plot(history.iterations, history.loss, linewidth=0.8)
     ax_loss.set_xlabel("iteration")
     ax_loss.set_ylabel("minibatch loss")
@@ -389,8 +367,8 @@ def plot_filters(W, ncols=8, title="first-layer filters"):
     W = np.asarray(W)
     fn = W.shape[0]
     nrows = int(np.ceil(fn / ncols))
-    fig = _figure((1.1 * ncols, 1.2 * nrows + 0.4))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    fig, axes = static_figure((1.1 * ncols, 1.2 * nrows + 0.4), nrows, ncols)
+    axes = np.atleast_1d(axes).ravel()
     for k, ax in enumerate(axes):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -409,8 +387,8 @@ def plot_feature_maps(image, W, b, stride=1, pad=0, ncols=8):
     maps, _ = relu_forward(maps)
     fn = maps.shape[1]
     nrows = int(np.ceil((fn + 1) / ncols))
-    fig = _figure((1.1 * ncols, 1.2 * nrows + 0.4))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    fig, axes = static_figure((1.1 * ncols, 1.2 * nrows + 0.4), nrows, ncols)
+    axes = np.atleast_1d(axes).ravel()
     axes[0].imshow(image, cmap="gray")
     axes[0].set_title("input", fontsize=8)
     for k, ax in enumerate(axes):

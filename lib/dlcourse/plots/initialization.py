@@ -13,7 +13,7 @@ functions draw that data on a Matplotlib figure and return it.
   確認テスト: zero initialisation never breaks the symmetry).
 - :func:`compare_inits_on_mnist`: the Day 2 course note's MNIST experiment
   (784-40-20-10, batch 100, learning rate 0.1) for several (initialisation,
-  activation) pairs.
+  activation) pairs, trained through :func:`dlcourse.train.fit` (:func:`train_curves`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,18 @@ import numbers
 
 import numpy as np
 
+from dlcourse.figures import new_figure, smooth
+from dlcourse.functions import ACTIVATIONS, activation as lookup_activation
 from dlcourse.init import weight_std
+from dlcourse.network import MultiLayerNet
+from dlcourse.optimizers import SGD
+from dlcourse.train import Divergence, Minibatches, accuracy_on, fit
 
 __all__ = [
-    "ACTIVATIONS",
     "ACTIVATION_RANGES",
     "METHOD_LABELS",
     "resolve_std",
+    "parse_method",
     "layer_activations",
     "activation_histograms",
     "layer_stats",
@@ -41,11 +46,9 @@ __all__ = [
     "plot_training_curves",
 ]
 
-#: Hidden activations the experiments support.
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
-#: Histogram range per activation (the book uses (0, 1) for sigmoid).
-ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 2.0)}
+#: Histogram range per activation: the range of its values (the book uses (0, 1) for the
+#: sigmoid), with ReLU's unbounded values cut at 2.
+ACTIVATION_RANGES = {name: (a.output_range[0], min(a.output_range[1], 2.0)) for name, a in ACTIVATIONS.items()}
 
 #: Readable names of the initialisation methods.
 METHOD_LABELS = {
@@ -54,17 +57,6 @@ METHOD_LABELS = {
     "glorot": "Glorot sqrt(2/(n_in+n_out))",
     "zero": "zero",
 }
-
-
-def _activation(name: str):
-    """Return the activation function called ``name`` from :mod:`dlcourse.functions`."""
-    from dlcourse import functions
-
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}.")
-    if name == "tanh":
-        return np.tanh
-    return getattr(functions, name)
 
 
 def resolve_std(method, n_in: int, n_out: int) -> float:
@@ -91,26 +83,28 @@ def method_label(method) -> str:
 
 
 def layer_activations(method="xavier", activation="sigmoid", *, n_layers: int = 5,
-                      n_units: int = 100, n_samples: int = 1000, rng=None, x=None):
+                      n_units: int = 100, n_samples: int = 1000, rng=None, x=None, unit_weights=None):
     """Activations of a deep stack of fully connected layers at initialisation.
 
     x: (n_samples, n_units) input batch; by default standard normal, drawn from ``rng``.
-    Every layer is ``a = z @ W`` with ``W: (n_units, n_units)`` drawn as
+    Every layer is ``a = z @ W`` with ``W: (n_in, n_units)`` drawn as
     ``std * standard_normal`` (``std`` from ``method``, see :func:`resolve_std`),
-    then ``z = activation(a)``. No biases (they start at 0 anyway).
+    then ``z = activation(a)`` (from :data:`dlcourse.functions.ACTIVATIONS`). No biases
+    (they start at 0 anyway). ``unit_weights``: the standard normal matrices to scale instead
+    of drawing them (one per layer; the explorer keeps them fixed while the std changes).
 
-    Returns a list of ``n_layers`` arrays ``(n_samples, n_units)``, the activations
-    after layers 1..n_layers.
+    Returns a list of ``n_layers`` arrays ``(n_samples, n_units)`` (``len(unit_weights)``
+    with ``unit_weights``), the activations after layers 1..n_layers.
     """
+    f = lookup_activation(activation).function
     rng = np.random.default_rng(0) if rng is None else rng
-    f = _activation(activation)
-    z = rng.standard_normal((n_samples, n_units)) if x is None else np.asarray(x, dtype=float)
+    if x is None:
+        x = rng.standard_normal((n_samples, n_units))
+    z = np.asarray(x, dtype=float)
     acts = []
-    for _ in range(n_layers):
-        n_in = z.shape[1]
-        std = resolve_std(method, n_in, n_units)
-        W = std * rng.standard_normal((n_in, n_units))
-        z = f(z @ W)
+    for layer in range(n_layers if unit_weights is None else len(unit_weights)):
+        U = rng.standard_normal((z.shape[1], n_units)) if unit_weights is None else unit_weights[layer]
+        z = f(z @ (resolve_std(method, U.shape[0], U.shape[1]) * U))
         acts.append(z)
     return acts
 
@@ -154,19 +148,13 @@ def layer_stats(acts, activation="sigmoid"):
     return {"mean": means, "std": stds, "saturated": np.array(sat)}
 
 
-def _new_figure(figsize, nrows=1, ncols=1, **kw):
-    from dlcourse.widgets.base import new_figure
-
-    return new_figure(figsize=figsize, nrows=nrows, ncols=ncols, **kw)
-
-
 def plot_activation_histograms(method="xavier", activation="sigmoid", *, rng=None, bins=30, fig=None):
     """Draw the histograms of the 5 layers for one (method, activation) pair; return the figure."""
     acts = layer_activations(method, activation, rng=rng)
     edges, counts = activation_histograms(acts, activation, bins=bins)
     stats = layer_stats(acts, activation)
     if fig is None:
-        fig, axes = _new_figure((11, 2.4), 1, len(acts), sharey=True)
+        fig, axes = new_figure((11, 2.4), 1, len(acts), sharey=True)
     else:
         axes = fig.subplots(1, len(acts), sharey=True)
     for i, ax in enumerate(np.atleast_1d(axes)):
@@ -187,7 +175,7 @@ def plot_activation_grid(methods, activation="sigmoid", *, seed=0, bins=30, fig=
     """
     methods = list(methods)
     if fig is None:
-        fig, axes = _new_figure((11, 2.0 * len(methods) + 0.4), len(methods), 5, sharey=True)
+        fig, axes = new_figure((11, 2.0 * len(methods) + 0.4), len(methods), 5, sharey=True)
     else:
         axes = fig.subplots(len(methods), 5, sharey=True)
     axes = np.asarray(axes).reshape(len(methods), 5)
@@ -226,36 +214,21 @@ def distinct_units(W, tol: float = 1e-10) -> int:
     return len(reps)
 
 
-def _one_hot(t, n_classes=10):
-    t = np.asarray(t)
-    if t.ndim == 2:
-        return t.astype(float)
-    out = np.zeros((t.size, n_classes))
-    out[np.arange(t.size), t] = 1.0
-    return out
-
-
 def symmetry_demo(x, t, *, method="zero", activation="sigmoid", hidden=(40, 20), iters=300,
                   batch_size=100, lr=0.1, rng=None):
     """Train a small network from ``method`` and count its distinct hidden units.
 
-    x: (N, D) inputs; t: (N,) integer labels (or one-hot).
+    x: (N, D) inputs; t: (N,) integer labels (or one-hot). SGD on minibatches drawn with
+    replacement from ``rng`` (which also draws the initial weights), through :func:`dlcourse.train.fit`.
     Returns ``{"distinct": [units per hidden layer that are still different],
     "hidden": hidden sizes, "accuracy": training accuracy at the end}``.
     """
-    from dlcourse.network import MultiLayerNet
-    from dlcourse.optimizers import SGD
-
     rng = np.random.default_rng(0) if rng is None else rng
     x = np.asarray(x, dtype=float)
     t = np.asarray(t)
     net = MultiLayerNet(x.shape[1], list(hidden), int(np.max(t)) + 1 if t.ndim == 1 else t.shape[1],
                         activation=activation, weight_init=method, rng=rng)
-    opt = SGD(lr=lr)
-    for _ in range(iters):
-        idx = rng.integers(0, x.shape[0], size=batch_size)
-        grads = net.gradient(x[idx], t[idx])
-        opt.update(net.params, grads)
+    fit(net, SGD(lr=lr), x, t, Minibatches(len(x), batch_size, rng, replace=True), iters=iters)
     distinct = [distinct_units(net.params[f"W{i + 1}"]) for i in range(len(hidden))]
     return {"distinct": distinct, "hidden": list(hidden), "accuracy": float(net.accuracy(x, t))}
 
@@ -267,43 +240,29 @@ def train_curves(net, data, *, iters=2000, batch_size=100, lr=0.1, eval_every=10
     """Train ``net`` with mini-batch SGD (or ``optimizer``) and record its curves.
 
     data: ``((x_train, t_train), (x_test, t_test))``, integer labels.
-    Every iteration draws ``batch_size`` random training examples with ``rng`` and records
-    the mini-batch loss (``net.last_loss``, no second forward pass). At iteration 1 and every
-    ``eval_every`` iterations the accuracy on the current mini-batch and on the first
-    ``n_eval`` test examples is recorded. Training stops early (the rest stays NaN) if the
+    Every iteration draws ``batch_size`` random training examples (with replacement) with
+    ``rng`` and records the mini-batch loss, through :func:`dlcourse.train.fit`. Before training
+    (iteration 0) and after every ``eval_every`` iterations, the accuracy on the first ``n_eval``
+    training and test examples is recorded. Training stops early (the rest stays NaN) if the
     loss becomes NaN or infinite.
 
     Returns ``{"iters" (E,), "loss" (iters,), "train_acc" (E,), "test_acc" (E,)}``.
     """
-    from dlcourse.optimizers import SGD
-
     (x_train, t_train), (x_test, t_test) = data
-    x_eval, t_eval = x_test[:n_eval], t_test[:n_eval]
     rng = np.random.default_rng(0) if rng is None else rng
-    opt = SGD(lr=lr) if optimizer is None else optimizer
-    steps = [i for i in range(1, iters + 1) if i == 1 or i % eval_every == 0]
-    losses = np.full(iters, np.nan)
-    train_acc = np.full(len(steps), np.nan)
-    test_acc = np.full(len(steps), np.nan)
-    k = 0
-    with np.errstate(all="ignore"):  # a diverging run is shown as such, not as warnings
-        for i in range(1, iters + 1):
-            idx = rng.integers(0, x_train.shape[0], size=batch_size)
-            xb, tb = x_train[idx], t_train[idx]
-            grads = net.gradient(xb, tb)
-            losses[i - 1] = float(net.last_loss)
-            if not np.isfinite(losses[i - 1]):
-                break
-            if k < len(steps) and steps[k] == i:
-                train_acc[k] = net.accuracy(xb, tb)
-                test_acc[k] = net.accuracy(x_eval, t_eval)
-                k += 1
-            opt.update(net.params, grads)
-    return {"iters": np.array(steps), "loss": losses, "train_acc": train_acc, "test_acc": test_acc}
+    steps = np.arange(0, iters + 1, eval_every)
+    history = fit(net, SGD(lr=lr) if optimizer is None else optimizer, x_train, t_train,
+                  Minibatches(len(x_train), batch_size, rng, replace=True), iters=iters,
+                  evaluate=accuracy_on(train_acc=(x_train[:n_eval], t_train[:n_eval]),
+                                       test_acc=(x_test[:n_eval], t_test[:n_eval])),
+                  eval_at=steps, stop=[Divergence(raise_error=False)])
+    return {"iters": steps, "loss": history.padded_loss(iters),
+            "train_acc": history.metric("train_acc", len(steps)), "test_acc": history.metric("test_acc", len(steps))}
 
 
-def _as_init(method):
-    """``"0.01"`` -> 0.01; names stay names."""
+def parse_method(method):
+    """An initialisation method as :func:`dlcourse.init.init_weights` takes it: ``"0.01"`` -> 0.01;
+    names and numbers stay as they are."""
     if isinstance(method, str):
         try:
             return float(method)
@@ -325,8 +284,6 @@ def compare_inits_on_mnist(configs=(("0.01", "sigmoid"), ("xavier", "sigmoid"), 
 
     Returns ``{label: curves}``, ``label = "<method> + <activation>"``.
     """
-    from dlcourse.network import MultiLayerNet
-
     if data is None:
         from dlcourse.data import load_mnist
 
@@ -336,7 +293,7 @@ def compare_inits_on_mnist(configs=(("0.01", "sigmoid"), ("xavier", "sigmoid"), 
     for method, activation in configs:
         run_rng = np.random.default_rng(rng.integers(2**32))
         net = MultiLayerNet(data[0][0].shape[1], list(hidden), 10, activation=activation,
-                            weight_init=_as_init(method), rng=run_rng, dtype=dtype)
+                            weight_init=parse_method(method), rng=run_rng, dtype=dtype)
         results[f"{method} + {activation}"] = train_curves(
             net, data, iters=iters, batch_size=batch_size, lr=lr, eval_every=eval_every,
             n_eval=n_eval, rng=run_rng)
@@ -346,14 +303,11 @@ def compare_inits_on_mnist(configs=(("0.01", "sigmoid"), ("xavier", "sigmoid"), 
 def plot_training_curves(results, *, fig=None, title="test accuracy"):
     """Loss (left) and test accuracy (right) of each run of :func:`compare_inits_on_mnist`."""
     if fig is None:
-        fig, (ax_loss, ax_acc) = _new_figure((10, 3.2), 1, 2)
+        fig, (ax_loss, ax_acc) = new_figure((10, 3.2), 1, 2)
     else:
         ax_loss, ax_acc = fig.subplots(1, 2)
     for k, (label, r) in enumerate(results.items()):
-        loss = r["loss"][np.isfinite(r["loss"])]
-        w = max(1, min(20, len(loss)))
-        smooth = np.convolve(loss, np.ones(w) / w, mode="valid")
-        ax_loss.plot(np.arange(w, len(loss) + 1), smooth, color=f"C{k}", label=label)
+        ax_loss.plot(*smooth(r["loss"], 20), color=f"C{k}", label=label)
         ax_acc.plot(r["iters"], r["test_acc"], "o-", ms=3, color=f"C{k}", label=label)
     ax_loss.set_xlabel("iteration")
     ax_loss.set_ylabel("training loss (moving average)")

@@ -14,8 +14,8 @@ that data on a Matplotlib figure and return it.
 - :func:`saddle` / :func:`saddle_runs`: how fast each optimizer leaves the saddle point of
   ``x**2/2 + y**4/4 - y**2/2``.
 - :func:`compare_on_mnist`: the course note's comparison (784-40-20-10, sigmoid, weights with
-  std 0.01, minibatches of 100) for several optimizers; test accuracy every ``eval_every``
-  iterations.
+  std 0.01, minibatches of 100) for several optimizers, trained through
+  :func:`dlcourse.train.fit`; test accuracy every ``eval_every`` iterations.
 - :func:`first_step_sizes`: why SGD is stuck there: the size of the first update per layer,
   SGD against Adam.
 - :func:`lr_sweep_on_mnist`: the same comparison at several learning rates per optimizer.
@@ -33,7 +33,10 @@ import numbers
 
 import numpy as np
 
-from dlcourse import optimizers as _opt
+import dlcourse.optimizers as optim
+from dlcourse.figures import smooth
+from dlcourse.network import MultiLayerNet
+from dlcourse.train import accuracy_on, fit
 
 __all__ = [
     "OPTIMIZERS",
@@ -43,6 +46,7 @@ __all__ = [
     "bowl_grad",
     "make_optimizer",
     "trajectory",
+    "draw_contours",
     "plot_bowl",
     "plot_trajectories",
     "compare_on_mnist",
@@ -125,11 +129,11 @@ def make_optimizer(name, lr, *, momentum=0.9, decay_rate=0.99, beta1=0.9, beta2=
     """
     key = str(name).strip().lower()
     table = {
-        "sgd": lambda: _opt.SGD(lr),
-        "momentum": lambda: _opt.Momentum(lr, momentum=momentum),
-        "adagrad": lambda: _opt.AdaGrad(lr),
-        "rmsprop": lambda: _opt.RMSprop(lr, decay_rate=decay_rate),
-        "adam": lambda: _opt.Adam(lr, beta1=beta1, beta2=beta2),
+        "sgd": lambda: optim.SGD(lr),
+        "momentum": lambda: optim.Momentum(lr, momentum=momentum),
+        "adagrad": lambda: optim.AdaGrad(lr),
+        "rmsprop": lambda: optim.RMSprop(lr, decay_rate=decay_rate),
+        "adam": lambda: optim.Adam(lr, beta1=beta1, beta2=beta2),
     }
     if key not in table:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}.")
@@ -172,7 +176,8 @@ def trajectory(name, lr, steps=30, *, start=START, momentum=0.9, decay_rate=0.99
     return {"points": points, "loss": bowl(points[:, 0], points[:, 1], angle)}
 
 
-def _contours(ax, xlim=(-10, 10), ylim=(-5, 5), angle=0.0):
+def draw_contours(ax, xlim=(-10, 10), ylim=(-5, 5), angle=0.0):
+    """Contours of :func:`bowl` (turned by ``angle`` degrees) on ``ax``, with its minimum marked."""
     xs = np.linspace(*xlim, 201)
     ys = np.linspace(*ylim, 101)
     X, Y = np.meshgrid(xs, ys)
@@ -191,7 +196,7 @@ def plot_bowl(fig=None):
 
     fig = fig or Figure(figsize=(7, 3.5))
     ax = fig.subplots()
-    _contours(ax)
+    draw_contours(ax)
     gx, gy = np.meshgrid(np.linspace(-9, 9, 10), np.linspace(-4, 4, 7))
     # -grad f = (-x / 10, -2 y)
     ax.quiver(gx, gy, -gx / 10.0, -2.0 * gy, color="C0", alpha=0.6, angles="xy", scale_units="xy",
@@ -211,7 +216,7 @@ def plot_trajectories(names=OPTIMIZERS, lrs=None, steps=30, fig=None, angle=0.0)
     axes = np.atleast_1d(fig.subplots(2, 3)).ravel()
     for ax, name in zip(axes, names):
         run = trajectory(name, lrs[name], steps, angle=angle)
-        _contours(ax, angle=angle)
+        draw_contours(ax, angle=angle)
         p = run["points"]
         ax.plot(p[:, 0], p[:, 1], "o-", color="C3", markersize=3, linewidth=1)
         ax.set_title(f"{name} (lr {lrs[name]:g}): f = {run['loss'][-1]:.2g} after {len(p) - 1} steps",
@@ -247,8 +252,6 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
     Returns ``{label: {"loss": (iters,), "eval_iters": (k,), "test_acc": (k,),
     "final_test_acc": float, "final_train_acc": float}}``.
     """
-    from dlcourse.network import MultiLayerNet
-
     x_train = np.asarray(x_train)
     x_test = np.asarray(x_test)
     rng = np.random.default_rng(seed)
@@ -265,32 +268,18 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
         schedule = kwargs.pop("schedule", None)        # a function of the iteration 0, 1, ... -> its rate
         opt = make_optimizer(name, lr, **kwargs)
         if schedule is not None:
-            opt = _opt.ScheduledOptimizer(opt, schedule)
-        losses = np.empty(iters)
-        eval_iters, accs = [], []
-        for i in range(iters):
-            idx = batches[i]
-            grads = net.gradient(x_train[idx], t_train[idx])
-            losses[i] = float(net.last_loss)
-            opt.update(net.params, grads)
-            if (i + 1) % eval_every == 0:
-                eval_iters.append(i + 1)
-                accs.append(net.accuracy(x_test[sub], t_test[sub]))
+            opt = optim.ScheduledOptimizer(opt, schedule)
+        history = fit(net, opt, x_train, t_train, iter(batches), iters=iters,
+                      evaluate=accuracy_on(test_acc=(x_test[sub], t_test[sub])),
+                      eval_at=range(eval_every, iters + 1, eval_every), numpy_errors=None)
         results[label] = {
-            "loss": losses,
-            "eval_iters": np.array(eval_iters),
-            "test_acc": np.array(accs),
+            "loss": history.loss,
+            "eval_iters": history.eval_iters,
+            "test_acc": history.test_acc,
             "final_test_acc": float(net.accuracy(x_test, t_test, batch_size=2000)),
             "final_train_acc": float(net.accuracy(x_train[train_sub], t_train[train_sub])),
         }
     return results
-
-
-def _smooth(y, k=20):
-    if len(y) < k:
-        return y
-    kernel = np.ones(k) / k
-    return np.convolve(y, kernel, mode="valid")
 
 
 def plot_mnist_comparison(results, fig=None):
@@ -300,8 +289,7 @@ def plot_mnist_comparison(results, fig=None):
     fig = fig or Figure(figsize=(11, 3.8))
     ax_loss, ax_acc = fig.subplots(1, 2)
     for i, (label, r) in enumerate(results.items()):
-        y = _smooth(r["loss"])
-        ax_loss.plot(np.arange(len(y)) + (len(r["loss"]) - len(y)) + 1, y, color=f"C{i}", label=label)
+        ax_loss.plot(*smooth(r["loss"], 20), color=f"C{i}", label=label)
         ax_acc.plot(r["eval_iters"], r["test_acc"], "o-", color=f"C{i}", markersize=3,
                     label=f"{label}: {100 * r['final_test_acc']:.1f}%")
     ax_loss.set_xlabel("iteration")
@@ -324,8 +312,6 @@ def first_step_sizes(x_batch, t_batch, *, lr=0.01, hidden_sizes=(40, 20), activa
     about ``lr`` for every weight whatever the size of its gradient (bias correction makes
     ``m_hat / sqrt(v_hat) = g / |g|``); SGD's is ``lr * |g|``, tiny when the gradients vanish.
     """
-    from dlcourse.network import MultiLayerNet
-
     net = MultiLayerNet(np.shape(x_batch)[1], list(hidden_sizes), 10, activation=activation,
                         weight_init=weight_init, rng=np.random.default_rng(seed))
     grads = net.gradient(x_batch, t_batch)
@@ -333,7 +319,7 @@ def first_step_sizes(x_batch, t_batch, *, lr=0.01, hidden_sizes=(40, 20), activa
     out = {"layers": layers, "grad": [], "sgd": [], "adam": []}
     for k in layers:
         w, g = net.params[k], grads[k]
-        w_adam, _, _ = _opt.adam_step(w, g, np.zeros_like(w), np.zeros_like(w), 1, lr, 0.9, 0.999, 1e-8)
+        w_adam, _, _ = optim.adam_step(w, g, np.zeros_like(w), np.zeros_like(w), 1, lr, 0.9, 0.999, 1e-8)
         out["grad"].append(float(np.mean(np.abs(g))))
         out["sgd"].append(float(np.mean(np.abs(lr * g))))
         out["adam"].append(float(np.mean(np.abs(w_adam - w))))
@@ -561,9 +547,9 @@ def schedule_rates(kind, steps, lr0, *, drop=0.5, every=40, lr_min=0.0):
     if kind == "constant":
         return np.full(len(t), float(lr0))
     if kind == "step":
-        return _opt.step_decay(lr0, t, drop, every)
+        return optim.step_decay(lr0, t, drop, every)
     if kind == "cosine":
-        return _opt.cosine_decay(lr0, t, max(int(steps), 1), lr_min)
+        return optim.cosine_decay(lr0, t, max(int(steps), 1), lr_min)
     raise ValueError(f"unknown schedule {kind!r}; choose one of {', '.join(SCHEDULES)}.")
 
 
@@ -592,7 +578,7 @@ def noisy_bowl_runs(rates, *, noise_std=NOISE_STD, momentum=0.0, runs=500, seed=
         raise ValueError(f"noise must have the shape (steps, runs, 2) with at least {steps} steps, got {xi.shape}.")
     draws = iter(noise_std * xi)
     base = make_optimizer("Momentum", 1.0, momentum=momentum) if momentum else make_optimizer("SGD", 1.0)
-    opt = _opt.ScheduledOptimizer(base, lambda t: rates[t])
+    opt = optim.ScheduledOptimizer(base, lambda t: rates[t])
     w0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (xi.shape[1], 2))
     points = _descend(opt, lambda w: bowl_grad(w) + next(draws), w0, steps)
     loss = bowl(points[..., 0], points[..., 1])
@@ -776,22 +762,21 @@ def plot_decay_comparison(result=None, best=None, fig=None):
     return fig
 
 
-def plot_decay_on_mnist(results, fig=None, smooth=50):
+def plot_decay_on_mnist(results, fig=None, width=50):
     """Learning curves of :func:`compare_on_mnist` runs that differ by their schedule: the training loss
-    (mean of ``smooth`` minibatches, log scale) and the test accuracy, zoomed in on the last points."""
+    (mean of ``width`` minibatches, log scale) and the test accuracy, zoomed in on the last points."""
     from matplotlib.figure import Figure
 
     fig = fig or Figure(figsize=(12, 3.8))
     ax_loss, ax_acc = fig.subplots(1, 2)
     accs = []
     for i, (label, r) in enumerate(results.items()):
-        y = _smooth(r["loss"], smooth)
-        ax_loss.semilogy(np.arange(len(y)) + (len(r["loss"]) - len(y)) + 1, y, color=f"C{i}", label=label)
+        ax_loss.semilogy(*smooth(r["loss"], width), color=f"C{i}", label=label)
         ax_acc.plot(r["eval_iters"], 100 * r["test_acc"], "o-", color=f"C{i}", markersize=3,
                     label=f"{label}: {100 * r['final_test_acc']:.1f}% (whole test set)")
         accs.append(r["test_acc"][len(r["test_acc"]) // 4:])
     ax_loss.set_xlabel("iteration")
-    ax_loss.set_ylabel(f"training loss (mean of {smooth} batches, log)")
+    ax_loss.set_ylabel(f"training loss (mean of {width} batches, log)")
     ax_loss.grid(True, which="both", alpha=0.3)
     ax_loss.legend(fontsize=8)
     low = 100 * min(float(np.min(a)) for a in accs)

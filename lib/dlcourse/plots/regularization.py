@@ -22,6 +22,12 @@ import numbers
 
 import numpy as np
 
+from dlcourse.figures import static_figure
+from dlcourse.functions import softmax_cross_entropy
+from dlcourse.network import MultiLayerNet
+from dlcourse.optimizers import SGD
+from dlcourse.train import Minibatches, fit
+
 __all__ = [
     "split_overfitting_data",
     "train_regularized",
@@ -68,20 +74,17 @@ def train_regularized(data, *, weight_decay=0.0, l1=0.0, dropout_ratio=0.0, hidd
     """Train a ReLU network (He init, plain SGD) on ``data["x_train"]`` and record learning curves.
 
     data: a dict from :func:`split_overfitting_data`. ``weight_decay`` is the L2 lambda
-    (loss + 0.5*lambda*sum W², gradient + lambda*W, done by ``MultiLayerNet``); ``l1`` adds
-    lambda*sum|W| (gradient lambda*sign(W)) to every weight matrix; ``dropout_ratio`` is the
-    probability of dropping a hidden unit. Initial weights, minibatch order and dropout masks
-    come from the random seed ``seed``: runs that differ only in lambda start from the same weights.
+    (loss + 0.5*lambda*sum W², gradient + lambda*W) and ``l1`` the L1 lambda (loss +
+    lambda*sum|W|, gradient + lambda*sign(W)), both done by ``MultiLayerNet`` on every weight
+    matrix; ``dropout_ratio`` is the probability of dropping a hidden unit. Initial weights,
+    minibatch order (epochs) and dropout masks come from the random seed ``seed``: runs that
+    differ only in lambda start from the same weights. Trained through :func:`dlcourse.train.fit`.
 
     Every ``eval_every`` epochs (and after the last) records, in test mode:
     ``epochs`` (k,), ``train_acc``, ``val_acc``, ``test_acc`` (k,), ``val_loss`` (k,)
     (cross-entropy without the penalty). With ``keep_weights`` the final weight matrices are
     returned too (``weights``: list of arrays).
     """
-    from dlcourse.functions import softmax_cross_entropy
-    from dlcourse.network import MultiLayerNet
-    from dlcourse.optimizers import SGD
-
     weight_decay = _check_nonneg(weight_decay, "weight_decay")
     l1 = _check_nonneg(l1, "l1")
     x, t = data["x_train"], data["t_train"]
@@ -89,31 +92,23 @@ def train_regularized(data, *, weight_decay=0.0, l1=0.0, dropout_ratio=0.0, hidd
     if n < batch_size:
         raise ValueError(f"batch_size {batch_size} is larger than the {n} training samples.")
     net = MultiLayerNet(x.shape[1], list(hidden_sizes), 10, activation="relu", weight_init="he",
-                        weight_decay=weight_decay, dropout_ratio=dropout_ratio,
+                        weight_decay=weight_decay, l1_decay=l1, dropout_ratio=dropout_ratio,
                         rng=np.random.default_rng(seed), dtype=dtype)
-    opt = SGD(lr)
-    order_rng = np.random.default_rng([seed, 1])
-    weight_keys = [k for k in net.params if k.startswith("W")]
-    rec = {"epochs": [], "train_acc": [], "val_acc": [], "test_acc": [], "val_loss": []}
-    for epoch in range(1, epochs + 1):
-        perm = order_rng.permutation(n)
-        for b in range(n // batch_size):
-            idx = perm[b * batch_size:(b + 1) * batch_size]
-            grads = net.gradient(x[idx], t[idx])
-            if l1:
-                for k in weight_keys:
-                    grads[k] = grads[k] + l1 * np.sign(net.params[k])
-            opt.update(net.params, grads)
-        if epoch % eval_every == 0 or epoch == epochs:
-            rec["epochs"].append(epoch)
-            rec["train_acc"].append(net.accuracy(x, t))
-            rec["val_acc"].append(net.accuracy(data["x_val"], data["t_val"]))
-            rec["test_acc"].append(net.accuracy(data["x_test"], data["t_test"]))
-            rec["val_loss"].append(float(softmax_cross_entropy(net.predict(data["x_val"]), data["t_val"])))
-    out = {k: np.array(v) for k, v in rec.items()}
+    batches = Minibatches(n, batch_size, np.random.default_rng([seed, 1]))
+    per_epoch = batches.iters_per_epoch
+    eval_epochs = sorted({*range(eval_every, epochs + 1, eval_every), epochs})
+
+    def evaluate(net):
+        return {"train_acc": net.accuracy(x, t), "val_acc": net.accuracy(data["x_val"], data["t_val"]),
+                "test_acc": net.accuracy(data["x_test"], data["t_test"]),
+                "val_loss": float(softmax_cross_entropy(net.predict(data["x_val"]), data["t_val"]))}
+
+    history = fit(net, SGD(lr), x, t, batches, iters=epochs * per_epoch, evaluate=evaluate,
+                  eval_at=[e * per_epoch for e in eval_epochs], numpy_errors=None, iters_per_epoch=per_epoch)
+    out = {"epochs": history.epochs.astype(int), **history.metrics}
     out.update(weight_decay=weight_decay, l1=l1, dropout_ratio=float(dropout_ratio))
     if keep_weights:
-        out["weights"] = [net.params[k].copy() for k in weight_keys]
+        out["weights"] = [net.params[f"W{i}"].copy() for i in range(1, net.n_layers + 1)]
     return out
 
 
@@ -238,11 +233,8 @@ def regularization_paths(X, y, lams):
 # figures
 # ----------------------------------------------------------------------------
 def _new(figsize, ncols=1, nrows=1):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    return fig, axes
+    fig, axes = static_figure(figsize, nrows, ncols, layout=None, squeeze=False)
+    return fig, axes.ravel()
 
 
 def plot_curves(runs, fig=None):

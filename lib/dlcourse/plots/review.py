@@ -15,23 +15,24 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..functions import one_hot, relu, sigmoid, softmax, softmax_cross_entropy
+from ..figures import static_figure
+from ..functions import one_hot, sigmoid, softmax, softmax_cross_entropy
 from ..gradcheck import relative_error
+from ..layers import affine_forward, sigmoid_forward
 from ..network import MultiLayerNet
+from ..optimizers import SGD
+from ..train import Divergence, Minibatches, fit
+from .troubleshooting import LabNet, batched_softmax
 
 __all__ = ["softmax_whole_batch", "plot_batched_softmax_bug", "note_backward", "note_gradient_check",
            "plot_gradient_check", "train_with_softmax", "plot_softmax_training"]
 
 
-def softmax_whole_batch(x):
-    """THE BUG of a learner's report (do not use): ``exp(x - max) / sum(exp(x - max))`` over the whole array.
-
-    x: (C,) or (N, C). For one vector it is the softmax; for a batch it divides by the sum over all
-    N*C entries, so the rows no longer sum to 1 and each row depends on the other rows.
-    """
-    x = np.asarray(x, dtype=float)
-    e = np.exp(x - np.max(x))
-    return e / np.sum(e)
+#: THE BUG of a learner's report (do not use): ``exp(x - max) / sum(exp(x - max))`` over the whole
+#: array; :func:`dlcourse.plots.troubleshooting.batched_softmax`. For one vector (C,) it is the
+#: softmax; for a batch it divides by the sum over all N*C entries, so the rows no longer sum to 1
+#: and each row depends on the other rows.
+softmax_whole_batch = batched_softmax
 
 
 def plot_batched_softmax_bug(x=None) -> Figure:
@@ -44,8 +45,7 @@ def plot_batched_softmax_bug(x=None) -> Figure:
     x = np.asarray(x, dtype=float)
     n, c = x.shape
     good, bad = softmax(x), softmax_whole_batch(x)
-    fig = Figure(figsize=(10.0, 3.2), layout="constrained")
-    axes = fig.subplots(1, n, sharey=True)
+    fig, axes = static_figure((10.0, 3.2), 1, n, sharey=True)
     width = 0.38
     for i, ax in enumerate(np.atleast_1d(axes)):
         k = np.arange(c)
@@ -61,11 +61,9 @@ def plot_batched_softmax_bug(x=None) -> Figure:
 
 
 def _forward(params, x):
-    u1 = x @ params["W1"] + params["b1"]
-    z1 = sigmoid(u1)
-    u2 = z1 @ params["W2"] + params["b2"]
-    z2 = sigmoid(u2)
-    y = softmax(z2 @ params["W3"] + params["b3"])
+    z1, _ = sigmoid_forward(affine_forward(x, params["W1"], params["b1"])[0])
+    z2, _ = sigmoid_forward(affine_forward(z1, params["W2"], params["b2"])[0])
+    y = softmax(affine_forward(z2, params["W3"], params["b3"])[0])
     return z1, z2, y
 
 
@@ -118,8 +116,7 @@ def plot_gradient_check(check: dict) -> Figure:
     """Bars (log scale) of the relative errors returned by :func:`note_gradient_check`."""
     keys = check["keys"]
     k = np.arange(len(keys))
-    fig = Figure(figsize=(6.5, 3.2), layout="constrained")
-    ax = fig.subplots()
+    fig, ax = static_figure((6.5, 3.2))
     ax.bar(k - 0.2, np.maximum(check["correct"], 1e-16), 0.4, color="tab:blue", label="sigma'(u) = z(1 - z)")
     ax.bar(k + 0.2, np.maximum(check["note"], 1e-16), 0.4, color="tab:red", label="course note: d_sigmoid(z)")
     ax.set_yscale("log")
@@ -137,61 +134,40 @@ def train_with_softmax(softmax_fn, data, *, iters: int = 300, batch_size: int = 
     """Train a ReLU network (He initialisation, SGD) whose output uses ``softmax_fn`` and ``(y - t) / N``.
 
     This is the training loop of the learner's report on the batched softmax, in miniature:
-    backpropagation assumes a correct softmax, so a wrong ``softmax_fn`` silently gives wrong gradients.
-    The loss and the accuracy are always MEASURED with the correct softmax cross-entropy, to compare the
-    runs fairly.
+    backpropagation assumes a correct softmax, so a wrong ``softmax_fn`` silently gives wrong gradients
+    (a :class:`dlcourse.plots.troubleshooting.LabNet` with ``softmax_fn`` as its head, trained through
+    :func:`dlcourse.train.fit`). The loss and the accuracy are always MEASURED with the correct softmax
+    cross-entropy, to compare the runs fairly.
     data: ``((x_train, t_train), (x_test, t_test))`` with integer labels.
-    Returns ``{"iters", "loss", "test_acc"}`` (evaluations every ``eval_every`` iterations); a run whose
-    parameters become NaN/inf stops there (``"diverged_at"`` is that iteration, else None).
+    Returns ``{"iters", "loss", "test_acc"}`` (evaluations before training and every ``eval_every``
+    iterations); a run whose parameters become NaN/inf stops there (``"diverged_at"`` is that
+    iteration, else None).
     """
     (x_train, t_train), (x_test, t_test) = data
     rng = np.random.default_rng(seed)
-    sizes = [x_train.shape[1], *hidden_sizes, 10]
-    params = {}
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        params[f"W{i}"] = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
-        params[f"b{i}"] = np.zeros(n_out)
-    n_layers = len(sizes) - 1
+    net = LabNet(x_train.shape[1], hidden_sizes, 10, head=softmax_fn, rng=rng, dtype=np.float64)
     xs, ts = x_test[:eval_samples], t_test[:eval_samples]
 
-    def logits_of(x):
-        h = x
-        for i in range(1, n_layers):
-            h = relu(h @ params[f"W{i}"] + params[f"b{i}"])
-        return h @ params[f"W{n_layers}"] + params[f"b{n_layers}"]
+    def evaluate(net):
+        logits = net.predict(xs)
+        if not np.all(np.isfinite(logits)):
+            return {"loss": np.nan, "test_acc": np.nan}
+        return {"loss": float(softmax_cross_entropy(logits, ts)), "test_acc": float(np.mean(np.argmax(logits, axis=1) == ts))}
 
-    out = {"iters": [], "loss": [], "test_acc": [], "diverged_at": None}
-    with np.errstate(all="ignore"):
-        for it in range(1, iters + 1):
-            idx = rng.integers(0, len(x_train), batch_size)
-            x, t = x_train[idx], t_train[idx]
-            hs, us = [x], []
-            for i in range(1, n_layers):
-                us.append(hs[-1] @ params[f"W{i}"] + params[f"b{i}"])
-                hs.append(relu(us[-1]))
-            y = softmax_fn(hs[-1] @ params[f"W{n_layers}"] + params[f"b{n_layers}"])
-            delta = (y - one_hot(t, 10)) / batch_size
-            for i in range(n_layers, 0, -1):
-                gW, gb = hs[i - 1].T @ delta, delta.sum(axis=0)
-                if i > 1:
-                    delta = (delta @ params[f"W{i}"].T) * (us[i - 2] > 0)
-                params[f"W{i}"] = params[f"W{i}"] - lr * gW
-                params[f"b{i}"] = params[f"b{i}"] - lr * gb
-            if it % eval_every == 0 or it == 1:
-                logits = logits_of(xs)
-                if not np.all(np.isfinite(logits)):
-                    out["diverged_at"] = it
-                    break
-                out["iters"].append(it)
-                out["loss"].append(float(softmax_cross_entropy(logits, ts)))
-                out["test_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ts)))
-    return {k: (np.array(v) if isinstance(v, list) else v) for k, v in out.items()}
+    history = fit(net, SGD(lr), x_train, t_train, Minibatches(len(x_train), batch_size, rng, replace=True),
+                  iters=iters, evaluate=evaluate, eval_at=range(0, iters + 1, eval_every),
+                  stop=[Divergence(raise_error=False)])
+    loss, done = history.metric("loss"), history.eval_iters
+    bad = np.flatnonzero(~np.isfinite(loss))
+    keep = bad[0] if bad.size else len(loss)
+    diverged_at = int(done[keep]) if bad.size else history.diverged_at
+    return {"iters": done[:keep], "loss": loss[:keep], "test_acc": history.metric("test_acc")[:keep],
+            "diverged_at": diverged_at}
 
 
 def plot_softmax_training(runs: dict) -> Figure:
     """Loss (log scale) and test accuracy of :func:`train_with_softmax` runs, ``{label: result}``."""
-    fig = Figure(figsize=(10.0, 3.4), layout="constrained")
-    ax_l, ax_a = fig.subplots(1, 2)
+    fig, (ax_l, ax_a) = static_figure((10.0, 3.4), 1, 2)
     for label, r in runs.items():
         suffix = f" (NaN at iteration {r['diverged_at']})" if r["diverged_at"] else ""
         ax_l.semilogy(r["iters"], r["loss"], "o-", ms=3, label=label + suffix)

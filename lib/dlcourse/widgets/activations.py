@@ -2,8 +2,9 @@
 
 :func:`layer_statistics` is the pure compute part (tested directly): a deep fully connected
 network of equal-width hidden layers, fed a fixed batch of random inputs, with a softmax
-cross-entropy output; it returns the mean |dE/dW| of every layer, the mean |dE/du| that reaches
-each hidden layer (the backward signal) and the histograms of the hidden activations.
+cross-entropy output, composed of the layer functions of :mod:`dlcourse.layers`; it returns the
+mean |dE/dW| of every layer, the mean |dE/du| that reaches each hidden layer (the backward signal)
+and the histograms of the hidden activations.
 :class:`ActivationExplorer` draws them and redraws in place when a control changes.
 """
 
@@ -12,15 +13,17 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..functions import relu, relu_grad, sigmoid, sigmoid_grad, softmax, tanh_grad
-from .base import FigureView, new_figure
+from ..figures import FigureView, new_figure
+from ..functions import ACTIVATIONS, activation as lookup_activation
+from ..layers import (
+    activation_layer,
+    affine_backward,
+    affine_forward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+)
 
-__all__ = ["ACTIVATIONS", "layer_statistics", "ActivationExplorer"]
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-_FORWARD = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu}
-_DERIVATIVE = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}
-_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+__all__ = ["layer_statistics", "ActivationExplorer"]
 
 
 class _Setup:
@@ -61,44 +64,40 @@ def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: floa
       ``"hist"`` (depth, bins) histogram counts of each hidden layer's activations;
       ``"edges"`` (bins + 1,) the common bin edges; ``"act_mean"``, ``"act_std"`` (depth,).
     """
-    if activation not in _FORWARD:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}.")
+    lookup_activation(activation)  # a ValueError naming the choices
     depth = int(depth)
     if not 1 <= depth <= max_depth:
         raise ValueError(f"depth must be between 1 and {max_depth}, got {depth}.")
     if not (np.isfinite(init_std) and init_std > 0):
         raise ValueError(f"init_std must be a positive number, got {init_std!r}.")
     s = _setup(width, max_depth, n_samples, n_classes, seed)
-    f, df = _FORWARD[activation], _DERIVATIVE[activation]
+    act_forward, act_backward = activation_layer(activation)
+    zero = np.zeros(width)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         h = s.x
-        inputs, pre, acts = [], [], []
+        caches, acts = [], []
         for W in s.W[:depth]:
-            inputs.append(h)
-            u = h @ (init_std * W)
-            h = f(u)
-            pre.append(u)
+            u, affine_cache = affine_forward(h, init_std * W, zero, copy=False)
+            h, act_cache = act_forward(u)
+            caches.append((affine_cache, act_cache))
             acts.append(h)
-        logits = h @ (init_std * s.W_out)
-        y = softmax(logits)
-        delta = y.copy()
-        delta[np.arange(n_samples), s.t] -= 1.0
-        delta /= n_samples                                 # dE/dlogits
+        logits, out_cache = affine_forward(h, init_std * s.W_out, np.zeros(n_classes), copy=False)
+        _, loss_cache = softmax_cross_entropy_forward(logits, s.t)
+        d, dW, _ = affine_backward(softmax_cross_entropy_backward(1.0, loss_cache), out_cache)
         grad_mean_abs = np.zeros(depth + 1)
-        grad_mean_abs[depth] = np.mean(np.abs(h.T @ delta))
+        grad_mean_abs[depth] = np.mean(np.abs(dW))
         delta_mean_abs = np.zeros(depth)
-        d = delta @ (init_std * s.W_out).T                 # dE/dz of the last hidden layer
         for layer in range(depth - 1, -1, -1):
-            du = d * df(pre[layer])
+            affine_cache, act_cache = caches[layer]
+            du = act_backward(d, act_cache)                      # dE/du of hidden layer `layer`
             delta_mean_abs[layer] = np.mean(np.abs(du))
-            grad_mean_abs[layer] = np.mean(np.abs(inputs[layer].T @ du))
-            d = du @ (init_std * s.W[layer]).T
+            d, dW, _ = affine_backward(du, affine_cache, need_dx=layer > 0)
+            grad_mean_abs[layer] = np.mean(np.abs(dW))
         A = np.array(acts)
-        if activation in _RANGE:
-            lo, hi = _RANGE[activation]
-        else:
+        lo, hi = ACTIVATIONS[activation].output_range
+        if not np.isfinite(hi):                                  # ReLU: up to the 99th percentile
             finite = A[np.isfinite(A)]
-            lo, hi = 0.0, float(np.percentile(finite, 99)) if finite.size else 1.0
+            hi = float(np.percentile(finite, 99)) if finite.size else 1.0
             hi = hi if hi > 0 else 1.0
         edges = np.linspace(lo, hi, bins + 1)
         hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] for a in acts])

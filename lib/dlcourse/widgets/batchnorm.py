@@ -17,27 +17,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from dlcourse.figures import FigureView, new_figure, smooth
 from dlcourse.plots.batchnorm import LEARNING_RATES, WEIGHT_SCALES, batchnorm_grid, grid_pair
-from dlcourse.widgets.base import FigureView, new_figure
 
-__all__ = ["BatchNormExplorer", "LEARNING_RATES", "WEIGHT_SCALES", "smooth"]
-
-
-def smooth(values, width=10):
-    """Moving average of the finite prefix of ``values`` (NaN after a divergence is dropped).
-
-    values: (T,). Returns ``(x, y)``: 1-based iteration numbers of the window ends and the
-    averages ``y_i = mean(values[i - w + 1 .. i])`` with ``w = min(width, finite length)``.
-    """
-    v = np.asarray(values, dtype=float)
-    finite = np.isfinite(v)
-    n = int(np.argmin(finite)) if not finite.all() else v.size
-    v = v[:n]
-    if n == 0:
-        return np.array([]), np.array([])
-    w = max(1, min(width, n))
-    y = np.convolve(v, np.ones(w) / w, mode="valid")
-    return np.arange(w, n + 1), y
+__all__ = ["BatchNormExplorer", "LEARNING_RATES", "WEIGHT_SCALES"]
 
 
 def _slider(values, value, description):

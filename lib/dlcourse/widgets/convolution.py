@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from dlcourse.cnn import conv_output_size
-from dlcourse.widgets.base import FigureView, new_figure
+from dlcourse.figures import FigureView, new_figure
 
 __all__ = ["filter_layout", "ConvolutionExplorer"]
 

@@ -13,25 +13,20 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from dlcourse.figures import FigureView, new_figure
 from dlcourse.plots.initialization import (
     ACTIVATION_RANGES,
     activation_histograms,
+    layer_activations,
     layer_stats,
     method_label,
     resolve_std,
 )
-from dlcourse.widgets.base import FigureView, new_figure
 
 __all__ = ["InitExplorer", "histogram_data"]
 
 METHOD_OPTIONS = [("std 0.01", "0.01"), ("Xavier 1/sqrt(n) (LeCun)", "xavier"), ("He sqrt(2/n)", "he"),
                   ("Glorot sqrt(2/(n_in+n_out))", "glorot"), ("custom std (slider)", "custom")]
-
-
-def _act(name):
-    from dlcourse import functions
-
-    return np.tanh if name == "tanh" else getattr(functions, name)
 
 
 def histogram_data(method, activation, *, x, unit_weights, bins=30):
@@ -42,14 +37,8 @@ def histogram_data(method, activation, *, x, unit_weights, bins=30):
     (a name or a float std). Returns ``{"edges", "counts" (L, bins), "std" (L,),
     "saturated" (L,), "weight_std" (L,)}``.
     """
-    f = _act(activation)
-    z = x
-    acts, wstd = [], []
-    for U in unit_weights:
-        s = resolve_std(method, U.shape[0], U.shape[1])
-        wstd.append(s)
-        z = f(z @ (s * U))
-        acts.append(z)
+    acts = layer_activations(method, activation, x=x, unit_weights=unit_weights)
+    wstd = [resolve_std(method, U.shape[0], U.shape[1]) for U in unit_weights]
     edges, counts = activation_histograms(acts, activation, bins=bins)
     stats = layer_stats(acts, activation)
     return {"edges": edges, "counts": counts, "std": stats["std"],

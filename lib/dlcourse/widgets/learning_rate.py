@@ -22,8 +22,10 @@ import warnings
 import ipywidgets as widgets
 import numpy as np
 
+from dlcourse.figures import FigureView, new_figure
+from dlcourse.optimizers import SGD
 from dlcourse.plots.troubleshooting import LabNet
-from dlcourse.widgets.base import FigureView, new_figure
+from dlcourse.train import Divergence, fit
 
 __all__ = ["DEFAULT_EXPONENTS", "lr_sweep", "LearningRateExplorer"]
 
@@ -37,7 +39,8 @@ def lr_sweep(x, t, lrs, *, iters=100, batch_size=64, hidden_size=32, seed=0, dty
 
     x: (N, D) inputs; t: (N,) integer labels; lrs: (K,) learning rates. Every run starts from
     the same weights (drawn with ``np.random.default_rng(seed)``) and sees the same
-    minibatches, so runs differ only by the learning rate. Returns a dict:
+    minibatches, so runs differ only by the learning rate; each is trained through
+    :func:`dlcourse.train.fit` and stops at its first NaN/inf loss. Returns a dict:
 
     - ``"lrs"``: (K,) float64;
     - ``"loss"``: (K, iters) float64 minibatch losses (the loss before each update), NaN after
@@ -66,35 +69,19 @@ def lr_sweep(x, t, lrs, *, iters=100, batch_size=64, hidden_size=32, seed=0, dty
     for k, lr in enumerate(lrs):
         net = LabNet(x.shape[1], hidden_size, 10, head="softmax", rng=np.random.default_rng(seed),
                      dtype=dtype)
-        step = net.dtype.type(lr)
-        seen = []
         with warnings.catch_warnings(record=True) as caught, \
                 np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
             warnings.simplefilter("always")
             if k == 0:
                 start_loss = float(net.loss(x_eval, t_eval))
-            for it in range(iters):
-                idx = batches[it]
-                loss, grads = net.loss_and_gradient(x[idx], t[idx])
-                losses[k, it] = loss
-                if not np.isfinite(loss):
-                    diverged[k] = it + 1
-                    break
-                for name, g in grads.items():
-                    net.params[name] -= step * g
-                for w in caught:
-                    text = str(w.message)
-                    if text not in seen:
-                        seen.append(text)
-                caught.clear()
+            history = fit(net, SGD(lr), x, t, iter(batches), iters=iters, stop=[Divergence(raise_error=False)],
+                          numpy_errors=None)
+            losses[k] = history.padded_loss(iters)
+            diverged[k] = history.diverged_at or 0
             if not diverged[k]:
                 end = float(net.loss(x_eval, t_eval))
                 end_loss[k] = end if np.isfinite(end) else np.nan
-            for w in caught:
-                text = str(w.message)
-                if text not in seen:
-                    seen.append(text)
-        messages.append(seen)
+        messages.append(list(dict.fromkeys(str(w.message) for w in caught)))
     return {"lrs": lrs, "loss": losses, "diverged_at": diverged, "start_loss": start_loss,
             "end_loss": end_loss, "warnings": messages}
 

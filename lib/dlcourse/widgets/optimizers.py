@@ -20,10 +20,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from dlcourse.figures import FigureView, new_figure
 from dlcourse.plots.optimizers import (DECAY_SETTINGS, DECAY_STEPS, DEFAULT_LR, NOISE_STD, OPTIMIZERS, SCHEDULES,
-                                       START, _contours, bowl_noise, noise_floor, noisy_bowl_runs, schedule_rates,
+                                       START, bowl_noise, draw_contours, noise_floor, noisy_bowl_runs, schedule_rates,
                                        trajectory)
-from dlcourse.widgets.base import FigureView, new_figure
 
 __all__ = ["OptimizerExplorer", "explorer_data", "DecayExplorer", "decay_data"]
 
@@ -81,7 +81,7 @@ class OptimizerExplorer:
 
         self.fig, (self.ax_path, self.ax_loss) = new_figure(figsize=(11, 4), ncols=2,
                                                             gridspec_kw={"width_ratios": [1.6, 1]})
-        _contours(self.ax_path)
+        draw_contours(self.ax_path)
         (self.path_line,) = self.ax_path.plot([], [], "o-", color="C3", markersize=3, linewidth=1)
         self.ax_path.plot(*START, "s", color="k", markersize=5)
         (self.loss_line,) = self.ax_loss.plot([], [], color="C3")
@@ -205,7 +205,7 @@ class DecayExplorer:
             figsize=(13, 4), ncols=3, gridspec_kw={"width_ratios": [1, 1.2, 1.3]})
         t = np.arange(self.steps)
         self.rate_lines, self.loss_lines, self.path_lines = {}, {}, {}
-        _contours(self.ax_path, xlim=(-8, 3), ylim=(-3, 3))
+        draw_contours(self.ax_path, xlim=(-8, 3), ylim=(-3, 3))
         self.ax_path.plot(*START, "s", color="k", markersize=5)
         for i, kind in enumerate(SCHEDULES):
             (self.rate_lines[kind],) = self.ax_lr.plot(t, np.zeros(self.steps), color=f"C{i}", label=kind,

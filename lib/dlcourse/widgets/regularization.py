@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from dlcourse.widgets.base import FigureView, new_figure
+from dlcourse.figures import FigureView, new_figure
 
 __all__ = ["RegularizationExplorer", "grid_axes", "final_table"]
 

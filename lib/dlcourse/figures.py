@@ -1,4 +1,5 @@
-"""Shared plumbing of the explorers: figures that update in place.
+"""What the figures (:mod:`dlcourse.plots`) and the explorers (:mod:`dlcourse.widgets`) share:
+figures that update in place, static figures, and the smoothing of training curves.
 
 In JupyterLab with ``%matplotlib widget`` (ipympl) a figure's canvas is itself
 a widget: changing an artist's data and calling ``draw_idle`` repaints only
@@ -10,6 +11,9 @@ figure is rendered to a PNG inside an ``Image`` widget instead.
     view = FigureView(fig)
     ...change artists...
     view.refresh()
+
+:func:`static_figure` makes a bare ``Figure`` (constrained layout) for the figures that are
+drawn once; :func:`smooth` is the moving average of a training curve.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "FigureView", "is_interactive_backend"]
+__all__ = ["new_figure", "static_figure", "FigureView", "is_interactive_backend", "smooth"]
 
 
 def is_interactive_backend() -> bool:
@@ -51,6 +56,30 @@ def new_figure(figsize: tuple[float, float] = (8.0, 3.5), nrows: int = 1, ncols:
     fig = Figure(figsize=figsize)
     axes = fig.subplots(nrows, ncols, **subplot_kw)
     return fig, axes
+
+
+def static_figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, *,
+                  layout: str | None = "constrained", **subplot_kw: Any) -> tuple[Figure, Any]:
+    """``(fig, axes)``: a bare ``Figure`` (never registered with pyplot) for a figure drawn once."""
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(nrows, ncols, **subplot_kw)
+
+
+def smooth(values, width=10):
+    """Moving average of the finite prefix of ``values`` (a NaN/inf tail after a divergence is dropped).
+
+    values: (T,). Returns ``(x, y)``: 1-based iteration numbers of the window ends and the
+    averages ``y_i = mean(values[i - w + 1 .. i])`` with ``w = min(width, finite length)``.
+    """
+    v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    n = int(np.argmin(finite)) if not finite.all() else v.size
+    v = v[:n]
+    if n == 0:
+        return np.array([]), np.array([])
+    w = max(1, min(int(width), n))
+    y = np.convolve(v, np.ones(w) / w, mode="valid")
+    return np.arange(w, n + 1), y
 
 
 class FigureView:

@@ -1,21 +1,18 @@
-"""What MultiLayerNet and SimpleConvNet share: lean kernels, inputs, targets, gradient checks.
+"""What MultiLayerNet and SimpleConvNet share: argument checks, targets, loss, accuracy,
+gradient, numerical gradient.
 
-Lean kernels
-------------
-A network's ``gradient(x, t)`` runs its forward pass and its backward pass inside ONE call,
-so the intermediate arrays it creates are private to that call. The kernels below use that:
-their caches hold references (not copies) to ``x`` and ``W``, and the backward functions work
-in place on upstream gradients that the network itself has just created. Outside such a
-call use the safe, copying functions of :mod:`dlcourse.layers`; the tests check that both
-give the same numbers.
+A network subclass implements ``_input(x)`` (checks and converts a batch), ``_forward(x,
+train, keep)`` (logits; with ``keep`` it keeps the caches its ``_backward(dlogits)`` needs)
+and ``_l2_weights()``, by composing the pure functions of :mod:`dlcourse.layers`. Inside
+one ``gradient`` call the parameters and the batch stay unchanged from the forward to the
+backward pass, so the networks ask the affine layer for caches by reference
+(``affine_forward(..., copy=False)``) and skip the input gradient of the first layer
+(``affine_backward(..., need_dx=False)``), which nobody needs.
 
-- ``dense_forward(x, W, b) -> (out, (x, W))``: ``out = x @ W + b``; x: (N, D), W: (D, M).
-- ``dense_backward(dout, cache, need_dx) -> (dx | None, dW, db)``: ``dW = x.T @ dout``,
-  ``db = sum_n dout``, ``dx = dout @ W.T`` (skipped for the first layer, whose dx nobody
-  needs: that saves a third of the work of a 784-100 layer).
-- activations ``forward(a) -> out`` (may overwrite ``a``, which must be a fresh array) and
-  ``backward_(dout, out)`` (multiplies ``dout`` in place by the derivative written with the
-  OUTPUT: ReLU ``out > 0``, sigmoid ``out * (1 - out)``, tanh ``1 - out**2``).
+A network may be a STACK of K members of the same shape (``MultiLayerNet`` with a sequence of
+initialisations): parameters with a leading axis K, ``loss`` and ``last_loss`` of shape (K,),
+``accuracy`` (K,), and ``predict`` (K, N, C). The members share the input batch and the
+targets; their gradients are their own.
 """
 
 from __future__ import annotations
@@ -24,106 +21,15 @@ import numbers
 
 import numpy as np
 
-from ..functions import sigmoid
-from ..gradcheck import numerical_gradient as _numerical_gradient
-from ..layers import softmax_cross_entropy_forward
+from ..gradcheck import numerical_gradient as central_differences
+from ..layers import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 
-__all__ = ["ACTIVATIONS", "dense_forward", "dense_backward", "softmax_ce_with_grad", "NetBase"]
-
-
-# ----------------------------------------------------------------------------- kernels
-def dense_forward(x, W, b):
-    """x: (N, D), W: (D, M), b: (M,) -> out: (N, M) = x @ W + b (a new array), cache (x, W)."""
-    out = x @ W
-    out += b
-    return out, (x, W)
-
-
-def dense_backward(dout, cache, need_dx=True):
-    """dout: (N, M) -> dx: (N, D) or None, dW: (D, M) = x.T @ dout, db: (M,) = sum_n dout."""
-    x, W = cache
-    dW = x.T @ dout
-    db = np.add.reduce(dout, axis=0)  # (the .sum method adds a Python-level wrapper)
-    dx = dout @ W.T if need_dx else None
-    return dx, dW, db
-
-
-def _relu_forward(a):
-    return np.maximum(a, 0, out=a)
-
-
-def _relu_backward_(dout, out):
-    # ReLU's output is positive exactly where its input was: no need to keep the input.
-    np.multiply(dout, out > 0, out=dout)
-
-
-def _sigmoid_forward(a):
-    return sigmoid(a)
-
-
-def _sigmoid_backward_(dout, out):
-    d = 1 - out
-    d *= out
-    dout *= d
-
-
-def _tanh_forward(a):
-    return np.tanh(a, out=a)
-
-
-def _tanh_backward_(dout, out):
-    d = out * out
-    np.subtract(1, d, out=d)
-    dout *= d
-
-
-def softmax_ce_with_grad(logits, t):
-    """Fused softmax-cross-entropy: loss and its gradient in one pass over the logits.
-
-    logits: (N, C), a fresh array that is overwritten (it becomes dlogits); t: labels (N,)
-    (already checked to be integers) or one-hot (N, C). Returns ``(loss, dlogits)`` with
-    ``loss = mean_n (log sum_k exp z_nk - sum_k t_nk z_nk)``, ``z = logits - max_k logits``
-    (log-sum-exp, finite for any finite logits) and ``dlogits = (softmax(logits) - t) / N``,
-    the same numbers as :func:`dlcourse.layers.softmax_cross_entropy_forward` / ``_backward``.
-    """
-    n, c = logits.shape
-    z = logits
-    z -= z.max(axis=1, keepdims=True)
-    with np.errstate(under="ignore"):
-        e = np.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    log_s = np.log(s)
-    scale = z.dtype.type(1.0 / n)
-    if t.ndim == 1:
-        if n and (t.min() < 0 or t.max() >= c):
-            raise ValueError(
-                f"labels must lie in 0..{c - 1} ({c} output units) but t ranges from {t.min()} "
-                f"to {t.max()}. Check output_size or whether the labels are 1-based."
-            )
-        rows = np.arange(n)
-        loss = (log_s.sum() - z[rows, t].sum()) * scale
-        e /= s
-        e[rows, t] -= 1
-    else:
-        t = t.astype(z.dtype, copy=False)
-        # sum_k t_nk (log s_n - z_nk); rows of t normally sum to 1
-        loss = ((log_s * t).sum() - (t * z).sum()) * scale
-        e /= s
-        e -= t
-    e *= scale
-    return z.dtype.type(loss), e
-
-
-#: name -> (forward(a) -> out, backward_(dout, out) in place)
-ACTIVATIONS = {
-    "relu": (_relu_forward, _relu_backward_),
-    "sigmoid": (_sigmoid_forward, _sigmoid_backward_),
-    "tanh": (_tanh_forward, _tanh_backward_),
-}
+__all__ = ["NetBase", "check_dtype", "check_rng", "check_size"]
 
 
 # ----------------------------------------------------------------------------- base class
-def _check_rng(rng, owner: str) -> np.random.Generator:
+def check_rng(rng, owner: str) -> np.random.Generator:
+    """``rng`` itself, or a fresh ``np.random.default_rng()`` for None; a ValueError otherwise."""
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
@@ -134,7 +40,8 @@ def _check_rng(rng, owner: str) -> np.random.Generator:
     return rng
 
 
-def _check_dtype(dtype, owner: str) -> np.dtype:
+def check_dtype(dtype, owner: str) -> np.dtype:
+    """float32 or float64 as a ``np.dtype``; a ValueError otherwise."""
     try:
         dt = np.dtype(dtype)
     except TypeError as err:
@@ -144,7 +51,8 @@ def _check_dtype(dtype, owner: str) -> np.dtype:
     return dt
 
 
-def _check_size(value, name: str, owner: str) -> int:
+def check_size(value, name: str, owner: str) -> int:
+    """A positive integer; a ValueError naming ``name`` otherwise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}.")
     return int(value)
@@ -157,8 +65,19 @@ class NetBase:
     ``_l2_weights()`` (the arrays the weight-decay term covers)."""
 
     weight_decay = 0.0
+    l1_decay = 0.0
+    stack = None  # K for a stack of K networks
 
     # -- inputs and targets ------------------------------------------------------------
+    def _in_dtype(self, x):
+        """x as an array of the network's dtype (numbers only)."""
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+                raise ValueError(f"{type(self).__name__}: x must be numeric, got dtype {x.dtype}.")
+            x = x.astype(self.dtype)
+        return x
+
     def _targets(self, t, n: int):
         """Labels (n,) or one-hot (n, C); returns t unchanged (the loss checks values)."""
         t = np.asarray(t)
@@ -186,13 +105,23 @@ class NetBase:
             f"{type(self).__name__}: t must be integer labels (N,) or one-hot (N, {c}), got shape {t.shape}."
         )
 
-    def _l2_term(self):
-        if self.weight_decay == 0.0:
-            return 0.0
+    def _penalty(self):
+        """``0.5 * weight_decay * sum(W**2) + l1_decay * sum(|W|)``: a float, or (K,) for a stack."""
         total = 0.0
         for W in self._l2_weights():
-            total += float(np.vdot(W, W))
-        return 0.5 * self.weight_decay * total
+            if self.stack is not None:
+                total = total + 0.5 * self.weight_decay * np.einsum("kij,kij->k", W, W)
+                total = total + self.l1_decay * np.abs(W).sum(axis=(1, 2))
+            else:
+                total += 0.5 * self.weight_decay * float(np.vdot(W, W)) + self.l1_decay * float(np.abs(W).sum())
+        return total
+
+    def _with_penalty(self, data_loss, dtype):
+        """The data loss plus the weight-decay terms, in the network's dtype."""
+        if self.weight_decay == 0.0 and self.l1_decay == 0.0:
+            return data_loss
+        penalty = self._penalty()
+        return data_loss + (penalty.astype(dtype) if self.stack is not None else dtype.type(penalty))
 
     # -- public interface ----------------------------------------------------------------
     def predict(self, x, train=False):
@@ -203,7 +132,8 @@ class NetBase:
         return self._forward(self._input(x), train, keep=False)
 
     def loss(self, x, t, train=True):
-        """Mean softmax cross-entropy of the batch plus ``0.5 * weight_decay * sum(W**2)``.
+        """Mean softmax cross-entropy of the batch plus ``0.5 * weight_decay * sum(W**2)``
+        (and ``l1_decay * sum(|W|)``).
 
         t: integer labels (N,) or one-hot (N, C). ``train=True`` (the default, as in the
         book) means dropout draws masks and batch norm uses (and updates the running averages
@@ -213,7 +143,7 @@ class NetBase:
         t = self._targets(t, x.shape[0])
         logits = self._forward(x, train, keep=False)
         data_loss, _ = softmax_cross_entropy_forward(logits, t)
-        return data_loss + logits.dtype.type(self._l2_term())
+        return self._with_penalty(data_loss, logits.dtype)
 
     def accuracy(self, x, t, batch_size=None):
         """Fraction of samples whose largest logit is the true class (test mode, a float).
@@ -227,12 +157,12 @@ class NetBase:
         n = x.shape[0]
         if n == 0:
             raise ValueError(f"{type(self).__name__}.accuracy: the batch is empty.")
-        step = n if batch_size is None else _check_size(batch_size, "batch_size", "accuracy")
+        step = n if batch_size is None else check_size(batch_size, "batch_size", "accuracy")
         correct = 0
         for i in range(0, n, step):
-            pred = np.argmax(self._forward(x[i : i + step], False, keep=False), axis=1)
-            correct += int(np.count_nonzero(pred == labels[i : i + step]))
-        return correct / n
+            pred = np.argmax(self._forward(x[i : i + step], False, keep=False), axis=-1)
+            correct += np.count_nonzero(pred == labels[i : i + step], axis=-1)
+        return correct / n if self.stack is not None else int(correct) / n
 
     def gradient(self, x, t):
         """Gradients of :meth:`loss` (train mode) by backpropagation: a dict with the keys of
@@ -243,12 +173,12 @@ class NetBase:
         t = self._targets(t, x.shape[0])
         logits = self._forward(x, True, keep=True)
         try:
-            data_loss, dlogits = softmax_ce_with_grad(logits, t)
+            data_loss, cache = softmax_cross_entropy_forward(logits, t)
         except ValueError as err:
             self._caches = None
             raise ValueError(f"{type(self).__name__}.gradient: {err}") from None
-        grads = self._backward(dlogits)
-        self.last_loss = data_loss + logits.dtype.type(self._l2_term())
+        grads = self._backward(softmax_cross_entropy_backward(1.0, cache))
+        self.last_loss = self._with_penalty(data_loss, logits.dtype)
         return grads
 
     def _random_state(self):
@@ -282,11 +212,11 @@ class NetBase:
 
         def f(_):
             self._set_random_state(start)
-            return self.loss(x, t, train=True)
+            return np.sum(self.loss(x, t, train=True))  # a stack: the members' sum
 
         try:
             grads = {
-                key: _numerical_gradient(f, p, h).astype(p.dtype, copy=False)
+                key: central_differences(f, p, h).astype(p.dtype, copy=False)
                 for key, p in self.params.items()
             }
         finally:
