@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from dlcourse.figures import FigureView, new_figure
 from dlcourse.plots.optimizers import (DECAY_SETTINGS, DECAY_STEPS, DEFAULT_LR, NOISE_STD, OPTIMIZERS, SCHEDULES,
@@ -202,7 +203,7 @@ class DecayExplorer:
                                        continuous_update=True, style=style)
 
         self.fig, (self.ax_lr, self.ax_loss, self.ax_path) = new_figure(
-            figsize=(13, 4), ncols=3, gridspec_kw={"width_ratios": [1, 1.2, 1.3]})
+            figsize=(12, 3.7), ncols=3, gridspec_kw={"width_ratios": [1, 1.2, 1.2]})
         t = np.arange(self.steps)
         self.rate_lines, self.loss_lines, self.path_lines = {}, {}, {}
         draw_contours(self.ax_path, xlim=(-8, 3), ylim=(-3, 3))
@@ -225,6 +226,14 @@ class DecayExplorer:
         self.ax_loss.set_ylabel(f"mean f over {runs} runs (log)")
         self.ax_loss.grid(True, which="major", alpha=0.3)
         self.ax_path.set_title("one run of each (the same noise)", fontsize=9)
+        # Tick labels are most of a redraw's cost: few of them, none on the picture of the valley.
+        self.ax_path.set_xticks([])
+        self.ax_path.set_yticks([])
+        self.ax_path.set_xlabel("")
+        self.ax_path.set_ylabel("")
+        for ax in (self.ax_lr, self.ax_loss):
+            ax.set_xticks(np.linspace(0, self.steps, 5))
+        self.ax_lr.yaxis.set_major_locator(MaxNLocator(4))
         self.lr_title = self.ax_lr.set_title("", fontsize=9)
         self.loss_title = self.ax_loss.set_title("mean f after the run\npredicted floor", fontsize=9)
         self.fig.tight_layout()      # leaves room for the two lines of the title
