@@ -7,7 +7,7 @@ student's schedule by the exact mean of f (the library's recursion of mean and c
 import numpy as np
 
 from dlcourse.checks import as_number, call, check_array, check_true, describe
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(44)
 _W, _G = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))
