@@ -29,6 +29,14 @@ __all__ = [
     "sigmoid_backward",
     "tanh_forward",
     "tanh_backward",
+    "leaky_relu_forward",
+    "leaky_relu_backward",
+    "elu_forward",
+    "elu_backward",
+    "selu_forward",
+    "selu_backward",
+    "gelu_forward",
+    "gelu_backward",
     "activation_layer",
     "softmax_cross_entropy_forward",
     "softmax_cross_entropy_backward",
@@ -175,10 +183,37 @@ def tanh_backward(dout, cache):
     return check_dout(dout, cache.shape, "tanh_backward") * (1 - cache * cache)
 
 
+def _from_table(name):
+    """The forward/backward pair of an element-wise activation of the table whose derivative is
+    computed from its input: the cache is a copy of the pre-activation x, and
+    ``dx = dout * derivative(x)``."""
+    act = activation(name)
+
+    def forward(x):
+        x = as_float_array(x, "x")
+        return act.function(x), x.copy()
+
+    def backward(dout, cache):
+        return check_dout(dout, cache.shape, f"{name}_backward") * act.derivative(cache)
+
+    forward.__name__, backward.__name__ = f"{name}_forward", f"{name}_backward"
+    forward.__qualname__, backward.__qualname__ = forward.__name__, backward.__name__
+    forward.__doc__ = (f"{name}: ``out = {name}(x)`` (:data:`dlcourse.functions.ACTIVATIONS`). x: any shape -> "
+                       f"out: same shape, cache = a copy of x (the pre-activation).")
+    backward.__doc__ = f"``dx = dout * {name}_grad(x)`` with x the pre-activation kept in the cache."
+    return forward, backward
+
+
+leaky_relu_forward, leaky_relu_backward = _from_table("leaky_relu")
+elu_forward, elu_backward = _from_table("elu")
+selu_forward, selu_backward = _from_table("selu")
+gelu_forward, gelu_backward = _from_table("gelu")
+
+
 def activation_layer(name):
     """The pure functions of the activation ``name`` (a key of
     :data:`dlcourse.functions.ACTIVATIONS`): ``(relu_forward, relu_backward)`` for ``"relu"``,
-    and likewise ``sigmoid_*``, ``tanh_*``."""
+    and likewise ``sigmoid_*``, ``tanh_*``, ``leaky_relu_*``, ``elu_*``, ``selu_*``, ``gelu_*``."""
     activation(name)  # a clear error for unknown names
     return globals()[f"{name}_forward"], globals()[f"{name}_backward"]
 
