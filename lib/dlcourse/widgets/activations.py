@@ -19,6 +19,8 @@ from ..layers import (
     activation_layer,
     affine_backward,
     affine_forward,
+    batchnorm_backward,
+    batchnorm_forward,
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
@@ -50,19 +52,24 @@ def _setup(width, max_depth, n_samples, n_classes, seed) -> _Setup:
 
 def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: float = 0.01, *, width: int = 100,
                      n_samples: int = 500, n_classes: int = 10, bins: int = 30, seed: int = 0,
-                     max_depth: int = 12) -> dict:
+                     max_depth: int = 12, input_std: float = 1.0, bn_gamma: float | None = None) -> dict:
     """Forward and backward pass of a deep network; per-layer gradient sizes and activation histograms.
 
     Network: x (n_samples, width) -> depth x [affine (width, width), zero bias -> activation]
     -> affine (width, n_classes) -> softmax cross-entropy with labels ``arange(n_samples) % n_classes``.
     Every weight matrix is ``init_std * (standard normal)``; the normal draws are fixed by the random
-    seed ``seed``, so changing ``init_std`` rescales the same matrices.
+    seed ``seed``, so changing ``init_std`` rescales the same matrices. The inputs are
+    ``input_std * (standard normal)``. ``bn_gamma``: None (no batch norm), or a number: batch norm
+    (training mode, ``gamma = bn_gamma``, ``beta = 0``) between each hidden affine layer and its
+    activation.
 
     Returns a dict:
       ``"grad_mean_abs"`` (depth + 1,) mean |dE/dW_l| for the hidden layers 1..depth and the output layer;
       ``"delta_mean_abs"`` (depth,) mean |dE/du_l| (the signal that reaches each hidden layer);
       ``"hist"`` (depth, bins) histogram counts of each hidden layer's activations;
-      ``"edges"`` (bins + 1,) the common bin edges; ``"act_mean"``, ``"act_std"`` (depth,).
+      ``"edges"`` (bins + 1,) the common bin edges; ``"act_mean"``, ``"act_std"`` (depth,): the mean and
+      standard deviation of each hidden layer's activations (over all its units and samples together);
+      ``"act_zero"`` (depth,) the fraction of activations that are exactly 0.
     """
     lookup_activation(activation)  # a ValueError naming the choices
     depth = int(depth)
@@ -70,16 +77,22 @@ def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: floa
         raise ValueError(f"depth must be between 1 and {max_depth}, got {depth}.")
     if not (np.isfinite(init_std) and init_std > 0):
         raise ValueError(f"init_std must be a positive number, got {init_std!r}.")
+    if not (np.isfinite(input_std) and input_std > 0):
+        raise ValueError(f"input_std must be a positive number, got {input_std!r}.")
     s = _setup(width, max_depth, n_samples, n_classes, seed)
     act_forward, act_backward = activation_layer(activation)
     zero = np.zeros(width)
+    gamma = None if bn_gamma is None else np.full(width, float(bn_gamma))
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        h = s.x
+        h = input_std * s.x
         caches, acts = [], []
         for W in s.W[:depth]:
             u, affine_cache = affine_forward(h, init_std * W, zero, copy=False)
+            bn_cache = None
+            if gamma is not None:
+                u, bn_cache = batchnorm_forward(u, gamma, zero)
             h, act_cache = act_forward(u)
-            caches.append((affine_cache, act_cache))
+            caches.append((affine_cache, bn_cache, act_cache))
             acts.append(h)
         logits, out_cache = affine_forward(h, init_std * s.W_out, np.zeros(n_classes), copy=False)
         _, loss_cache = softmax_cross_entropy_forward(logits, s.t)
@@ -88,22 +101,29 @@ def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: floa
         grad_mean_abs[depth] = np.mean(np.abs(dW))
         delta_mean_abs = np.zeros(depth)
         for layer in range(depth - 1, -1, -1):
-            affine_cache, act_cache = caches[layer]
+            affine_cache, bn_cache, act_cache = caches[layer]
             du = act_backward(d, act_cache)                      # dE/du of hidden layer `layer`
+            if bn_cache is not None:
+                du = batchnorm_backward(du, bn_cache)[0]
             delta_mean_abs[layer] = np.mean(np.abs(du))
             d, dW, _ = affine_backward(du, affine_cache, need_dx=layer > 0)
             grad_mean_abs[layer] = np.mean(np.abs(dW))
         A = np.array(acts)
         lo, hi = ACTIVATIONS[activation].output_range
-        if not np.isfinite(hi):                                  # ReLU: up to the 99th percentile
+        if not (np.isfinite(lo) and np.isfinite(hi)):            # unbounded: the 1st / 99th percentile
             finite = A[np.isfinite(A)]
-            hi = float(np.percentile(finite, 99)) if finite.size else 1.0
-            hi = hi if hi > 0 else 1.0
+            if not np.isfinite(hi):
+                hi = float(np.percentile(finite, 99)) if finite.size else 1.0
+                hi = hi if hi > 0 else 1.0
+            if not np.isfinite(lo):                              # leaky ReLU
+                lo = float(np.percentile(finite, 1)) if finite.size else -1.0
+                lo = lo if lo < 0 else -0.01 * hi
         edges = np.linspace(lo, hi, bins + 1)
         hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] for a in acts])
     return {"activation": activation, "depth": depth, "init_std": float(init_std),
             "grad_mean_abs": grad_mean_abs, "delta_mean_abs": delta_mean_abs, "hist": hist, "edges": edges,
-            "act_mean": A.reshape(depth, -1).mean(axis=1), "act_std": A.reshape(depth, -1).std(axis=1)}
+            "act_mean": A.reshape(depth, -1).mean(axis=1), "act_std": A.reshape(depth, -1).std(axis=1),
+            "act_zero": (A.reshape(depth, -1) == 0).mean(axis=1)}
 
 
 class ActivationExplorer:
@@ -149,7 +169,8 @@ class ActivationExplorer:
 
     @classmethod
     def bench_cases(cls):
-        return [("activation", "relu"), ("activation", "tanh"), ("depth", 10), ("init_std", 0.1)]
+        return [("activation", "relu"), ("activation", "tanh"), ("activation", "selu"), ("activation", "gelu"),
+                ("depth", 10), ("init_std", 0.1)]
 
     def _on_change(self, _change) -> None:
         self.update()
