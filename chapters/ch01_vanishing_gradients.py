@@ -387,7 +387,7 @@ CHAPTER = Chapter(
     title="勾配消失: sigmoid vs ReLU on MNIST; predict, then measure, the gradient per layer; activations beyond "
           "ReLU (tanh, Leaky ReLU, ELU, SELU, GELU) and SELU's fixed point, predicted and measured",
     topic="activations",
-    points=43,
+    points=44,
     exercises={
         "sigmoid": SIG,
         "sigmoid_grad": SIG_GRAD,
