@@ -388,10 +388,11 @@ def plot_self_normalisation(runs) -> Figure:
     for label, r in runs.items():
         layers = np.arange(1, len(r["var"]) + 1)
         ls = ":" if "batch norm" in label else ("--" if label.startswith("ReLU") else "-")
-        ax_v.semilogy(layers, np.maximum(r["var"], 1e-12), ls, color=colors.get(label), label=label)
-        ax_m.plot(layers, r["mean"], ls, color=colors.get(label), label=label)
-    ax_v.axhline(1.0, color="black", lw=0.8)
-    ax_m.axhline(0.0, color="black", lw=0.8)
+        lw = 2.4 if label.startswith("SELU, LeCun (") else 1.5
+        ax_v.semilogy(layers, np.maximum(r["var"], 1e-12), ls, color=colors.get(label), lw=lw, label=label)
+        ax_m.plot(layers, r["mean"], ls, color=colors.get(label), lw=lw, label=label)
+    ax_v.axhline(1.0, color="0.6", lw=0.8, zorder=0)
+    ax_m.axhline(0.0, color="0.6", lw=0.8, zorder=0)
     ax_v.set_ylim(1e-4, 1e3)
     ax_m.set_ylim(-0.5, 4.0)
     ax_v.set_title("variance of each layer's activations")
