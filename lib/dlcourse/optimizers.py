@@ -31,6 +31,10 @@ Formulas (``w`` weight, ``g = dL/dw``):
       m_hat = m / (1 - beta1**t);  v_hat = v / (1 - beta2**t)
       w -= lr * m_hat / (sqrt(v_hat) + eps)
 
+Gradient-norm clipping (勾配クリッピング) acts on a whole gradient dict before any of them:
+``clip_grad_norm(grads, max_norm)`` is the pure function, ``ClipGradNorm(optimizer, max_norm)``
+wraps an optimizer so that every update is clipped (and records the norm before clipping).
+
 The in-place kernels below (``_*_inplace``) work on preallocated arrays with
 ``out=`` arguments so that a training step allocates (almost) nothing.
 
@@ -58,6 +62,8 @@ __all__ = [
     "AdaGrad",
     "RMSprop",
     "Adam",
+    "clip_grad_norm",
+    "ClipGradNorm",
 ]
 
 
@@ -429,3 +435,89 @@ class Adam(Optimizer):
 
     def _counters(self):
         return (self.t,)
+
+
+# ----------------------------------------------------------------------------
+# gradient-norm clipping
+# ----------------------------------------------------------------------------
+def _global_norm(grads, where, strict=True):
+    """(float arrays, their global L2 norm accumulated in float64) of a gradient dict; with ``strict``,
+    a NaN/inf norm raises ValueError."""
+    if not isinstance(grads, dict) or not grads:
+        raise ValueError(f"{where}: grads must be a non-empty dict name -> array (e.g. net.gradient(x, t)), "
+                         f"got {type(grads).__name__}.")
+    arrays = {}
+    for key, g in grads.items():
+        g = np.asarray(g)
+        if g.dtype.kind != "f":
+            raise ValueError(f"{where}: grads[{key!r}] must be a float array, got dtype {g.dtype}.")
+        arrays[key] = g
+    total = 0.0
+    for g in arrays.values():
+        flat = g.astype(np.float64, copy=False).ravel()
+        total += float(np.dot(flat, flat))
+    norm = math.sqrt(total)
+    if strict and not math.isfinite(norm):
+        bad = [k for k, g in arrays.items() if not np.all(np.isfinite(g))]
+        raise ValueError(
+            f"{where}: the gradient norm is {norm}"
+            + (f" (non-finite entries in {bad})" if bad else " (the squares overflow even float64)")
+            + ". Clipping cannot repair a NaN/inf gradient: find the operation that produced it "
+            "(an overflowing exp, log(0), a learning rate that is far too high).")
+    return arrays, norm
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip the global norm of a gradient dict. grads: dict name -> float array (any shapes);
+    max_norm > 0  ->  (clipped, norm).
+
+    ``norm = sqrt(sum over every array of sum(g**2))``, one norm over all arrays together,
+    accumulated in float64 (the squares of float32 entries above about 1.8e19 overflow float32);
+    ``clipped[name] = g * min(1, max_norm / norm)``: new arrays of g's dtype, every array scaled by
+    the same factor, so the direction of the whole gradient is kept. A zero gradient comes back
+    unchanged. ``norm`` (a float) is the norm BEFORE clipping: log it, it is the diagnostic.
+
+    Frameworks: ``torch.nn.utils.clip_grad_norm_`` does the same in place (dividing by
+    ``norm + 1e-6``), Keras's ``global_clipnorm`` likewise. A NaN or infinite norm raises
+    ``ValueError``: clipping cannot repair a gradient that is already non-finite.
+    """
+    max_norm = _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+    arrays, norm = _global_norm(grads, "clip_grad_norm")
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in arrays.items()}, norm
+
+
+class ClipGradNorm:
+    """An optimizer that clips the gradient to a global norm of ``max_norm``, then lets ``optimizer``
+    update: ``ClipGradNorm(SGD(lr=0.1), max_norm=1.0).update(params, grads)``.
+
+    ``max_norm=None`` clips nothing and only records. ``norms``: the norm before clipping of every
+    update (a list of floats), ``clipped``: how many updates were scaled down. ``lr`` is the wrapped
+    optimizer's learning rate. A NaN/inf gradient is recorded and passed on unclipped (clipping
+    cannot repair it; the loss becomes NaN and the training loop's divergence stop reports it).
+    For one network: a stack of networks would get one norm over all its members.
+    """
+
+    def __init__(self, optimizer, max_norm=None):
+        if not callable(getattr(optimizer, "update", None)):
+            raise TypeError(f"ClipGradNorm wraps an optimizer with update(params, grads), got {type(optimizer).__name__}.")
+        self.optimizer = optimizer
+        self.max_norm = None if max_norm is None else _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+        self.norms: list[float] = []
+        self.clipped = 0
+
+    @property
+    def lr(self):
+        return getattr(self.optimizer, "lr", None)
+
+    def update(self, params, grads):
+        """Clip ``grads`` (a new dict; the caller's arrays are untouched), record, then update ``params``."""
+        norm = _global_norm(grads, "ClipGradNorm", strict=False)[1]
+        if self.max_norm is not None and math.isfinite(norm) and norm > self.max_norm:
+            self.clipped += 1
+            grads = clip_grad_norm(grads, self.max_norm)[0]
+        self.norms.append(norm)
+        self.optimizer.update(params, grads)
+
+    def __repr__(self):
+        return f"ClipGradNorm({self.optimizer!r}, max_norm={self.max_norm})"
