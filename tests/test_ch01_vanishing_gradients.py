@@ -141,6 +141,11 @@ def test_selu_constants_are_the_solution_of_the_two_equations():
     assert plots.normal_moments(lambda v: v) == pytest.approx((0.0, 1.0), abs=1e-12)
     assert plots.normal_moments(np.abs)[0] == pytest.approx(np.sqrt(2 / np.pi), rel=1e-12)
     assert plots.normal_moments(lambda v: np.maximum(v, 0), std=2.0)[1] == pytest.approx(2.0, rel=1e-12)
+    # the lecture's means of relu(z) and elu(z): 1/sqrt(2 pi) = 0.399, and 1/sqrt(2 pi) + e^(1/2) Phi(-1) - 1/2 = 0.161
+    from math import erfc, exp, pi, sqrt
+    assert plots.normal_moments(np.abs)[0] / 2 == pytest.approx(1 / sqrt(2 * pi), rel=1e-12)
+    assert plots.normal_moments(elu)[0] == pytest.approx(1 / sqrt(2 * pi) + exp(0.5) * erfc(1 / sqrt(2)) / 2 - 0.5,
+                                                         rel=1e-10)
     # the rounded constants miss both equations by more than 1e-6: the lecture's point
     mean, square = plots.normal_moments(lambda v: 1.0507 * elu(v, 1.6733))
     assert abs(mean) > 1e-6 and abs(square - 1) > 1e-5
