@@ -320,14 +320,31 @@ def selu_grad(x):
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_TANH_C = 0.044715
-_erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _normal_cdf(x64):
     """Phi(x) of the standard normal for a float64 array, as ``erfc(-x / sqrt 2) / 2`` (accurate in
     both tails; NumPy has no erf, so the standard library's is applied element by element)."""
+    z = (x64 * -math.sqrt(0.5)).ravel().tolist()
+    return 0.5 * np.fromiter(map(math.erfc, z), dtype=np.float64, count=len(z)).reshape(np.shape(x64))
+
+
+def gelu_exact_parts(x):
+    """``(gelu(x), Phi(x))`` of the exact GELU for a floating array x, both in x's dtype: the layer keeps
+    Phi for its backward pass (:func:`gelu_grad_from_cdf`), so that erfc is computed once."""
+    x64 = x.astype(np.float64, copy=False)
+    cdf = _normal_cdf(x64)
     with np.errstate(under="ignore"):
-        return 0.5 * _erfc(x64 * -math.sqrt(0.5)).astype(np.float64)
+        return (x64 * cdf).astype(x.dtype, copy=False), cdf.astype(x.dtype, copy=False)
+
+
+def gelu_grad_from_cdf(x, cdf):
+    """The exact GELU's derivative ``Phi(x) + x * phi(x)`` given ``cdf = Phi(x)`` (x's dtype)."""
+    x64 = x.astype(np.float64, copy=False)
+    xc = np.clip(x64, -40.0, 40.0)                 # phi(40) is 0 already
+    with np.errstate(under="ignore"):
+        pdf = np.exp(-0.5 * xc * xc) / math.sqrt(2.0 * math.pi)
+        return (cdf.astype(np.float64, copy=False) + xc * pdf).astype(x.dtype, copy=False)
 
 
 def _check_approximate(approximate):
@@ -351,8 +368,7 @@ def gelu(x, approximate="none"):
         if approximate == "tanh":                  # in the input's dtype
             xc = np.clip(x, f(-10.0), f(10.0))     # beyond |x| = 10 the tanh is exactly +-1
             return f(0.5) * x * (f(1.0) + np.tanh(f(_SQRT_2_OVER_PI) * (xc + f(_GELU_TANH_C) * xc * xc * xc)))
-        x64 = x.astype(np.float64, copy=False)
-        return (x64 * _normal_cdf(x64)).astype(x.dtype, copy=False)
+        return gelu_exact_parts(x)[0]
 
 
 def gelu_grad(x, approximate="none"):
@@ -373,10 +389,7 @@ def gelu_grad(x, approximate="none"):
             t = np.tanh(f(_SQRT_2_OVER_PI) * (xc + f(_GELU_TANH_C) * xc * xc * xc))
             return (f(0.5) * (f(1.0) + t)
                     + f(0.5 * _SQRT_2_OVER_PI) * xc * (f(1.0) - t * t) * (f(1.0) + f(3 * _GELU_TANH_C) * xc * xc))
-        x64 = x.astype(np.float64, copy=False)
-        xc = np.clip(x64, -40.0, 40.0)             # phi(40) is 0 already
-        pdf = np.exp(-0.5 * xc * xc) / math.sqrt(2.0 * math.pi)
-        return (_normal_cdf(x64) + xc * pdf).astype(x.dtype, copy=False)
+        return gelu_grad_from_cdf(x, _normal_cdf(x.astype(np.float64, copy=False)))
 
 
 def _gelu_minimum() -> tuple[float, float]:

@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..functions import activation, as_float_array, relu, sigmoid, tanh, targets_as_rows
+from ..functions import (activation, as_float_array, gelu_exact_parts, gelu_grad_from_cdf, relu, sigmoid, tanh,
+                         targets_as_rows)
 
 __all__ = [
     "affine_forward",
@@ -207,7 +208,23 @@ def _from_table(name):
 leaky_relu_forward, leaky_relu_backward = _from_table("leaky_relu")
 elu_forward, elu_backward = _from_table("elu")
 selu_forward, selu_backward = _from_table("selu")
-gelu_forward, gelu_backward = _from_table("gelu")
+
+
+class GeluCache(NamedTuple):
+    x: np.ndarray  # a copy of the pre-activation
+    cdf: np.ndarray  # Phi(x), kept so that the backward pass needs no second erfc
+
+
+def gelu_forward(x):
+    """GELU (exact): ``out = x * Phi(x)``. x: any shape -> out: same shape, cache = (x, Phi(x))."""
+    x = as_float_array(x, "x")
+    out, cdf = gelu_exact_parts(x)
+    return out, GeluCache(x.copy(), cdf)
+
+
+def gelu_backward(dout, cache):
+    """``dx = dout * (Phi(x) + x * phi(x))`` with x and Phi(x) from the cache."""
+    return check_dout(dout, cache.x.shape, "gelu_backward") * gelu_grad_from_cdf(cache.x, cache.cdf)
 
 
 def activation_layer(name):
