@@ -5,7 +5,7 @@ import numpy as np
 from dlcourse import functions as F
 from dlcourse import layers as L
 from dlcourse.checks import call, check_array, check_scalar, check_tuple, fail
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _X = np.linspace(-30.0, 30.0, 121).reshape(11, 11)
 

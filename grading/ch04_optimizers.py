@@ -5,7 +5,7 @@ student's loop on a valley the notebook never uses, against the library's update
 import numpy as np
 
 from dlcourse.checks import call, check_array, check_true, describe
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(44)
 _W, _G = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))

@@ -6,7 +6,7 @@ from dlcourse import cnn as C
 from dlcourse import layers as L
 from dlcourse.checks import call, check_array, check_scalar, check_true, describe
 from dlcourse.gradcheck import numerical_gradient
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(66)
 _X = _rng.standard_normal((2, 3, 9, 7))

@@ -5,7 +5,7 @@ import numpy as np
 from dlcourse import functions as F
 from dlcourse.checks import call, check_array, check_scalar, check_true, check_tuple
 from dlcourse.optimizers import clip_grad_norm as _ref_clip
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _Z = np.linspace(-800.0, 800.0, 33)
 

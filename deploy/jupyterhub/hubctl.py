@@ -35,7 +35,6 @@ import argparse
 import csv
 import grp
 import hashlib
-import importlib.util
 import json
 import os
 import pwd
@@ -60,9 +59,9 @@ DEFAULT_STATE = Path("/srv/dlcourse-hub")
 ACCOUNT_MARK = "dlcourse hub"  # the GECOS comment of accounts this command created
 
 # The instructors' grading commands (release, collect, grade, feedback, export): the one place that
-# names their module, used for the hub's configuration, the printed instructions and the tests. They
-# are moving from `python -m dlcourse.course` to their own package, `python -m dlgrade`.
-GRADE_MODULE = "dlgrade" if importlib.util.find_spec("dlgrade") else "dlcourse.course"
+# names their module, used for the hub's configuration, the printed instructions and the tests: the
+# course's grading package (`python -m dlgrade`; `python -m dlcourse.course` before it moved).
+GRADE_MODULE = "dlgrade"
 
 
 def grading_command(*args: str, python: str | None = None) -> list[str]:

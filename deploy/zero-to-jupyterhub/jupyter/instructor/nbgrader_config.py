@@ -13,7 +13,7 @@ c.CourseDirectory.root = course
 c.CourseDirectory.groupshared = True
 # Formgrader's "Generate Feedback" gives the course's scrubbed feedback (no hidden tests).
 c.GenerateFeedback.preprocessors = [
-    "dlcourse.course.feedback.HideHiddenTests",
+    "dlgrade.feedback.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -1,9 +1,9 @@
 """Put the out-of-process scores into nbgrader: the gradebook and the autograded notebooks.
 
-After ``nbgrader autograde`` (whose kernel should be sandboxed too, see
-:mod:`dlcourse.sandbox.kernel`) has created the gradebook entries and the
-autograded notebooks, :func:`grade_course` runs the hidden checks of every
-submission and
+``grade`` does this per submission (:mod:`dlgrade.worker`). For a course graded
+with plain ``nbgrader autograde`` (whose kernel should be sandboxed too, see
+:mod:`dlgrade.sandbox.kernel`), :func:`grade_course` runs the hidden checks of
+every autograded submission afterwards and
 
 - sets each autograder test cell's ``auto_score`` in the gradebook to the
   score of the out-of-process check (the notebook's own run no longer counts),
@@ -14,12 +14,11 @@ submission and
   to each answer cell that raised when loaded, the error: the student reads it
   in the feedback.
 
-``python -m dlcourse.sandbox grade CHAPTER`` is the command line.
+``python -m dlgrade rescore CHAPTER`` is the command line.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import warnings
@@ -28,21 +27,17 @@ from pathlib import Path
 
 import nbformat
 
-from . import bwrap
-from .hidden import HiddenResult, grade_notebook, is_answer, is_test
-from .spec import NotebookSpec, load as load_spec
+from ..sandbox import bwrap
+from .cells import grade_id, is_answer, is_test
+from .run import HiddenResult, hidden_grade
 
 HEADER = "Grading check (run outside your notebook, in a sandbox; this decides the points)"
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def annotate(nb: nbformat.NotebookNode, result: HiddenResult) -> nbformat.NotebookNode:
     """Append the grading checks' verdicts to the test cells (and load errors to the answer cells) of ``nb``."""
     for cell in nb.cells:
-        gid = _gid(cell)
+        gid = grade_id(cell)
         if cell.get("cell_type") != "code" or gid is None:
             continue
         outputs = cell.setdefault("outputs", [])
@@ -86,32 +81,6 @@ def apply_scores(gb, assignment: str, student: str, result: HiddenResult) -> lis
     return problems
 
 
-def hidden_grade(root: Path, chapter: str, notebook: str, submitted: Path, *, sandboxed: bool = True,
-                 cell_timeout: float | None = None, notebook_timeout: float | None = None,
-                 memory_mb: int | None = None, source_dir: Path | None = None) -> HiddenResult:
-    """The out-of-process checks of one submitted notebook, with the chapter's spec from ``root/grading``.
-
-    A chapter without ``grading/<chapter>.py`` is checked by the source notebook's test cells alone.
-    ``cell_timeout``, ``notebook_timeout`` and ``memory_mb`` (the grading command's limits) cap the
-    spec's ``cell_timeout``, ``total_timeout`` and ``memory_mb``: the checks never get more than the
-    instructor allowed the notebook run. ``source_dir`` is the chapter's source folder when the course
-    does not keep it in ``root/source/<chapter>`` (nbgrader's ``source_directory``).
-    """
-    specs, _ = load_spec(Path(root), chapter)
-    spec = specs.get(notebook) or NotebookSpec()
-    caps = {}
-    if cell_timeout:
-        caps["cell_timeout"] = min(spec.cell_timeout, float(cell_timeout))
-    if notebook_timeout:
-        caps["total_timeout"] = min(spec.total_timeout, float(notebook_timeout))
-    if memory_mb:
-        caps["memory_mb"] = min(spec.memory_mb, int(memory_mb))
-    if caps:
-        spec = dataclasses.replace(spec, **caps)
-    source = Path(source_dir or Path(root) / "source" / chapter) / f"{notebook}.ipynb"
-    return grade_notebook(source, submitted, spec, sandboxed=sandboxed, name=notebook)
-
-
 def _job(args) -> dict:
     root, chapter, notebook, submitted, sandboxed = args
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -122,20 +91,11 @@ def _job(args) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}", "notebook": notebook}
 
 
-def grade_course(root: Path, chapter: str, students: list[str] | None = None, *, workers: int | None = None,
-                 allow_unsandboxed: bool = False, db_url: str | None = None, out=print) -> dict[str, dict]:
-    """Hidden-check every autograded submission of ``chapter`` and store the scores in the gradebook.
-
-    Returns ``{student: {notebook: HiddenResult dict}}``. Raises :class:`~dlcourse.sandbox.bwrap.SandboxUnavailable`
-    when bubblewrap cannot work and ``allow_unsandboxed`` is false.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    root = Path(root).resolve()
-    sandboxed = bwrap.require(allow_unsandboxed)
+def _autograded_jobs(root: Path, chapter: str, students: list[str] | None, sandboxed: bool) -> list[tuple]:
+    """(root, chapter, notebook, submitted file, sandboxed, student) for every autograded notebook."""
     sources = sorted((root / "source" / chapter).glob("*.ipynb"))
-    jobs = []
     autograded = root / "autograded"
+    jobs = []
     for student_dir in sorted(autograded.iterdir()) if autograded.is_dir() else []:
         if not (student_dir / chapter).is_dir() or (students and student_dir.name not in students):
             continue
@@ -143,37 +103,59 @@ def grade_course(root: Path, chapter: str, students: list[str] | None = None, *,
             submitted = root / "submitted" / student_dir.name / chapter / src.name
             if (student_dir / chapter / src.name).exists():
                 jobs.append((str(root), chapter, src.stem, str(submitted), sandboxed, student_dir.name))
-    results: dict[str, dict] = {}
+    return jobs
+
+
+def _run_jobs(jobs: list[tuple], workers: int | None) -> list[dict]:
     workers = workers or max(1, len(os.sched_getaffinity(0)))
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            outs = list(pool.map(_job, [j[:5] for j in jobs]))
-    else:
-        outs = [_job(j[:5]) for j in jobs]
-    db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url) as gb:
+            return list(pool.map(_job, [j[:5] for j in jobs]))
+    return [_job(j[:5]) for j in jobs]
+
+
+def _store(gb, root: Path, chapter: str, student: str, hr: HiddenResult, out) -> bool:
+    """Scores into the gradebook, verdicts into the autograded notebook; False when not autograded."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hr.problems += apply_scores(gb, chapter, student, hr)
+    except MissingEntry:
+        out(f"  ERROR    {chapter}/{student}/{hr.notebook}: not in the gradebook (run nbgrader autograde first)")
+        return False
+    path = root / "autograded" / student / chapter / f"{hr.notebook}.ipynb"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(annotate_bytes(path.read_bytes(), hr))
+    os.replace(tmp, path)
+    line = f"  graded   {chapter}/{student}/{hr.notebook}: {hr.total:g}/{hr.max_total:g}"
+    out(line + ("  [" + "; ".join(hr.problems)[:300] + "]" if hr.problems else ""))
+    return True
+
+
+def grade_course(root: Path, chapter: str, students: list[str] | None = None, *, workers: int | None = None,
+                 allow_unsandboxed: bool = False, db_url: str | None = None, out=print) -> dict[str, dict]:
+    """Hidden-check every autograded submission of ``chapter`` and store the scores in the gradebook.
+
+    Returns ``{student: {notebook: HiddenResult dict}}``. Raises :class:`~dlgrade.sandbox.bwrap.SandboxUnavailable`
+    when bubblewrap cannot work and ``allow_unsandboxed`` is false.
+    """
+    from nbgrader.api import Gradebook
+
+    root = Path(root).resolve()
+    jobs = _autograded_jobs(root, chapter, students, bwrap.require(allow_unsandboxed))
+    outs = _run_jobs(jobs, workers)
+    results: dict[str, dict] = {}
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
         for job, res in zip(jobs, outs):
             student, notebook = job[5], job[2]
             if "error" in res:
                 out(f"  ERROR    {chapter}/{student}/{notebook}: {res['error']} (scores left as they were)")
                 continue
             hr = HiddenResult.from_dict(res)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    hr.problems += apply_scores(gb, chapter, student, hr)
-            except MissingEntry:
-                out(f"  ERROR    {chapter}/{student}/{notebook}: not in the gradebook (run nbgrader autograde first)")
-                continue
-            path = autograded / student / chapter / f"{notebook}.ipynb"
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(annotate_bytes(path.read_bytes(), hr))
-            os.replace(tmp, path)
-            results.setdefault(student, {})[notebook] = hr.to_dict()
-            line = f"  graded   {chapter}/{student}/{notebook}: {hr.total:g}/{hr.max_total:g}"
-            if hr.problems:
-                line += "  [" + "; ".join(hr.problems)[:300] + "]"
-            out(line)
+            if _store(gb, root, chapter, student, hr, out):
+                results.setdefault(student, {})[notebook] = hr.to_dict()
     report = root / "autograded" / f".dlcourse-hidden-{chapter}.json"
     report.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     return results

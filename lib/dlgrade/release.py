@@ -16,11 +16,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .coursedir import CONFIG_FILE, Course, CourseError, load_config
+from .course import CONFIG_FILE, Course, CourseError, load_config
 
 
 def _quiet_logger(name: str) -> logging.Logger:
-    log = logging.getLogger(f"dlcourse.course.{name}")
+    log = logging.getLogger(f"dlgrade.{name}")
     log.propagate = False
     if not log.handlers:
         log.addHandler(logging.NullHandler())
@@ -130,5 +130,5 @@ def release(course: Course, chapters: list[str] | None = None, check: bool = Fal
             else:
                 out(f"release/{chapter}: up to date")
     if problems:
-        out(f"{problems} chapter(s) out of date: run `python -m dlcourse.course release` and commit release/")
+        out(f"{problems} chapter(s) out of date: run `python -m dlgrade release` and commit release/")
     return 1 if problems else 0

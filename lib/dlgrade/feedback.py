@@ -14,15 +14,14 @@ GetGrades). A submission that could not be read gets a short page saying why.
 from __future__ import annotations
 
 import html
-import json
 import logging
 
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from .coursedir import Course, load_config
-from .grade import JOURNAL
+from .course import Course, load_config
+from .grade import JOURNAL, Journal
 
 HIDDEN_NOTE = "# (hidden tests: run by the grader, not shown)"
 
@@ -66,56 +65,61 @@ def _note_page(student: str, chapter: str, name: str, reason: str, max_score: fl
             f"{html.escape(reason)}.</p><p>Ask your instructor how to resubmit.</p></body></html>")
 
 
-def feedback(course: Course, chapters: list[str] | None = None, out=print) -> int:
-    """Write feedback/<student>/<chapter>/<notebook>.html for every graded submission."""
+def _quiet_log():
+    log = logging.getLogger("dlgrade.feedback")
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    return log
+
+
+def _render(course: Course, chapter: str) -> int:
+    """nbgrader's GenerateFeedback, hidden tests removed, for every autograded submission of ``chapter``."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import GetGrades
 
+    graded = [p for p in course.autograded.glob(f"*/{chapter}") if p.is_dir() and not p.parent.name.startswith(".")]
+    if not graded:
+        return 0
+    cfg = load_config(course.root)
+    cfg.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id = chapter
+    coursedir.student_id = "*"
+    converter = GenerateFeedback(coursedir=coursedir, config=cfg)
+    converter.force = True
+    converter.log = _quiet_log()
+    converter.start()
+    return len(graded)
+
+
+def _explain_invalid(course: Course, chapter: str, invalid: list[dict]) -> None:
+    """A page per notebook of a submission that was not a notebook, saying why, with the score 0."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        maxima = {nb.name: float(nb.max_score) for nb in gb.find_assignment(chapter).notebooks}
+    for rec in invalid:
+        dest = course.feedback / rec["student"] / chapter
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in course.notebooks(chapter):
+            (dest / f"{name}.html").write_text(
+                _note_page(rec["student"], chapter, name, rec["reason"], maxima.get(name, 0.0)), encoding="utf-8")
+
+
+def feedback(course: Course, chapters: list[str] | None = None, out=print) -> int:
+    """Write feedback/<student>/<chapter>/<notebook>.html for every graded submission."""
     chapters = course.select(chapters)
-    journal = {}
-    jpath = course.autograded / JOURNAL
-    if jpath.exists():
-        for line in jpath.read_text().splitlines():
-            try:
-                rec = json.loads(line)
-                journal[rec["key"]] = rec
-            except json.JSONDecodeError:
-                continue
+    journal = Journal(course.autograded / JOURNAL).entries
     written = 0
-    log = logging.getLogger("dlcourse.course.feedback")
-    log.propagate = False
-    if not log.handlers:
-        log.addHandler(logging.NullHandler())
     for chapter in chapters:
-        graded = sorted(p.parent.name for p in course.autograded.glob(f"*/{chapter}") if p.is_dir()
-                        and not p.parent.name.startswith("."))
-        if graded:
-            cfg = load_config(course.root)
-            cfg.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
-            coursedir = CourseDirectory(config=cfg)
-            coursedir.assignment_id = chapter
-            coursedir.student_id = "*"
-            converter = GenerateFeedback(coursedir=coursedir, config=cfg)
-            converter.force = True
-            converter.log = log
-            converter.start()
-            written += len(graded)
-        # submissions that were not notebooks: a page that says why, with the score 0
+        graded = _render(course, chapter)
         invalid = [r for r in journal.values() if r["chapter"] == chapter and r["status"] == "invalid"]
         if invalid:
-            with Gradebook(course.db_url) as gb:
-                maxima = {nb.name: float(nb.max_score) for nb in gb.find_assignment(chapter).notebooks}
-            for rec in invalid:
-                dest = course.feedback / rec["student"] / chapter
-                dest.mkdir(parents=True, exist_ok=True)
-                for name in course.notebooks(chapter):
-                    (dest / f"{name}.html").write_text(
-                        _note_page(rec["student"], chapter, name, rec["reason"], maxima.get(name, 0.0)),
-                        encoding="utf-8")
-                written += 1
-        out(f"feedback/{chapter}: {len(graded) + len(invalid)} student(s)")
+            _explain_invalid(course, chapter, invalid)
+        written += graded + len(invalid)
+        out(f"feedback/{chapter}: {graded + len(invalid)} student(s)")
     out(f"wrote feedback for {written} submission(s) in {course.feedback.relative_to(course.root)}/")
     return 0

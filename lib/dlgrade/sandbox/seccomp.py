@@ -18,7 +18,6 @@ only the rlimits and the PID namespace hold a fork bomb.
 
 from __future__ import annotations
 
-import os
 import platform
 import struct
 
@@ -78,15 +77,11 @@ def program(machine: str | None = None) -> bytes | None:
     return b"".join(prog)
 
 
-def filter_fd() -> int | None:
-    """A readable file descriptor holding :func:`program` (for bwrap's ``--seccomp``), or None.
-
-    The caller passes it with ``pass_fds`` and closes it after starting bwrap.
-    """
+def write_filter(path: str) -> str | None:
+    """Write :func:`program` to ``path`` (for the launcher's ``--seccomp-file``); None where unsupported."""
     prog = program()
     if prog is None:
         return None
-    r, w = os.pipe()
-    os.write(w, prog)  # a few hundred bytes: fits in the pipe buffer
-    os.close(w)
-    return r
+    with open(path, "wb") as fh:
+        fh.write(prog)
+    return path

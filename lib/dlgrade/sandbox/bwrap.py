@@ -1,6 +1,7 @@
 """Bubblewrap command lines: what a sandboxed process may see, and its resource limits.
 
-Everything sandboxed during grading starts through :func:`command`:
+Everything sandboxed during grading starts through :func:`launch_command` (the launcher, then
+the bwrap command line of :func:`command`):
 
 - namespaces: user (the process is uid 65534, no capabilities), PID (it sees
   only its own processes and dies with the grader: ``--die-with-parent``),
@@ -15,20 +16,23 @@ Everything sandboxed during grading starts through :func:`command`:
   the repository, ``source/``, ``grading/``, the gradebook, other submissions,
   ``$HOME``, ``/etc``, the grader's ``/tmp``;
 - a cleared environment (``HOME=/tmp``, one BLAS thread);
-- limits: address space, CPU time and file size (``setrlimit`` before bwrap
-  starts, inherited), and a seccomp filter that refuses to create processes
-  (threads stay allowed), because ``RLIMIT_NPROC`` does not bind root and
-  counts all of a user's processes otherwise (:mod:`dlcourse.sandbox.seccomp`).
+- limits: address space, CPU time and file size (set by the launcher,
+  :mod:`dlgrade.sandbox.launch`, before it becomes bwrap, and inherited), and
+  a seccomp filter that refuses to create processes (threads stay allowed),
+  because ``RLIMIT_NPROC`` does not bind root and counts all of a user's
+  processes otherwise (:mod:`dlgrade.sandbox.seccomp`).
 
-:func:`probe` tells whether bubblewrap works on this machine; grading refuses
-to run without it unless the instructor explicitly allows unsandboxed grading.
+:func:`launch_command` is the one way student code is started (kernel and
+checks alike): the launcher with the limits, then bubblewrap unless grading
+runs unsandboxed. :func:`probe` tells whether bubblewrap works on this
+machine; grading refuses to run without it unless the instructor explicitly
+allows unsandboxed grading.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -37,6 +41,8 @@ import warnings
 from dataclasses import dataclass
 from importlib import util as importlib_util
 from pathlib import Path
+
+from . import launch, seccomp
 
 SITE_IN_SANDBOX = "/opt/dlsbx/site"
 SANDBOX_UID = 65534
@@ -63,22 +69,6 @@ class Limits:
     tmp_mb: int = 64               # size of its private /tmp
     processes: int = 32            # RLIMIT_NPROC inside the sandbox (when not root)
     block_fork: bool = True        # seccomp: no new processes at all (threads are fine)
-
-    def apply(self) -> None:
-        """Set the rlimits on the calling process (used as ``preexec_fn``, inherited by bwrap's child)."""
-        def lim(kind, value):
-            soft, hard = resource.getrlimit(kind)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(kind, (value, value if hard == resource.RLIM_INFINITY else hard))
-
-        if self.memory_mb:
-            lim(resource.RLIMIT_AS, self.memory_mb * 1024 * 1024)
-        if self.cpu_seconds:
-            lim(resource.RLIMIT_CPU, self.cpu_seconds)
-        if self.file_mb:
-            lim(resource.RLIMIT_FSIZE, self.file_mb * 1024 * 1024)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 @functools.lru_cache(maxsize=None)
@@ -196,8 +186,9 @@ def package_binds(packages: list[str]) -> list[str]:
     into the sandbox's private site folder."""
     args: list[str] = []
     for name in packages:
-        if name == "dlcourse" or name.startswith("dlcourse."):
-            raise ValueError("the course library holds the reference solutions: it is never put into the sandbox")
+        if name.split(".")[0] in ("dlcourse", "dlgrade"):
+            raise ValueError("the course library holds the reference solutions, and the grader the checks: "
+                             "neither is ever put into the sandbox of the checks")
         spec = importlib_util.find_spec(name)
         if spec is None or not spec.origin and not spec.submodule_search_locations:
             raise SandboxUnavailable(f"package {name!r} is not installed in the grader's Python ({sys.executable})")
@@ -227,12 +218,13 @@ def environment(extra: dict[str, str] | None = None) -> list[str]:
 
 def command(argv: list[str], *, limits: Limits, ro: list[tuple[str, str]] = (), rw: list[tuple[str, str]] = (),
             packages: list[str] = (), hide_site_packages: bool = True, chdir: str = "/tmp",
-            env: dict[str, str] | None = None, seccomp_fd: int | None = None,
+            env: dict[str, str] | None = None, seccomp_filter: bool = False,
             new_session: bool = True) -> list[str]:
     """The bwrap command line that runs ``argv`` sandboxed.
 
     ``ro``/``rw`` are (outside path, inside path) pairs to bind read-only / read-write; ``packages``
-    are top-level Python packages made importable from :data:`SITE_IN_SANDBOX`. ``new_session=False``
+    are top-level Python packages made importable from :data:`SITE_IN_SANDBOX`. ``seccomp_filter``: bwrap
+    reads the filter from descriptor 9 (the launcher opens it there). ``new_session=False``
     keeps the program in the caller's process group, so that a signal to the group (a kernel
     interrupt) reaches it; start such a process in a session of its own (``start_new_session``), so
     that it has no controlling terminal.
@@ -259,7 +251,24 @@ def command(argv: list[str], *, limits: Limits, ro: list[tuple[str, str]] = (), 
     for outside, inside in rw:
         args += ["--bind", str(outside), str(inside)]
     args += environment(env)
-    if seccomp_fd is not None:
-        args += ["--seccomp", str(seccomp_fd)]
+    if seccomp_filter:
+        args += ["--seccomp", str(launch.SECCOMP_FD)]
     args += ["--chdir", chdir, "--", *argv]
     return args
+
+
+def launch_command(argv: list[str], *, limits: Limits, sandboxed: bool, private_dir: str,
+                   fail_file: str | None = None, **visible) -> list[str]:
+    """How every process that runs student code starts: the launcher applies ``limits``, then becomes
+    bubblewrap (``visible``: the arguments of :func:`command`) or, unsandboxed, ``argv`` itself.
+
+    ``private_dir`` is a folder of the caller's (outside the sandbox) where the seccomp filter is written.
+    The process must be started in a session of its own (``start_new_session``; jupyter_client does).
+    """
+    filter_file = None
+    if sandboxed:
+        if limits.block_fork:
+            filter_file = seccomp.write_filter(os.path.join(private_dir, "seccomp.bpf"))
+        argv = command(argv, limits=limits, seccomp_filter=filter_file is not None, **visible)
+    return launch.command(argv, python=python_install()[0], memory_mb=limits.memory_mb, cpu_s=limits.cpu_seconds,
+                          file_mb=limits.file_mb, seccomp_file=filter_file, fail_file=fail_file)

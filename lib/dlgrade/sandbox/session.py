@@ -6,7 +6,7 @@
 
 A :class:`Remote` stands for an object that stays in the sandbox (a student's
 function, a cache object): calling it or reading an attribute is a request;
-what comes back is plain data (see :mod:`dlcourse.sandbox._runner`) or another
+what comes back is plain data (see :mod:`dlgrade.sandbox._runner`) or another
 ``Remote``. Functions the grader passes as arguments stay here and are called
 back. Arrays the student's function changes in place are changed here too, and
 a ``numpy.random.Generator`` argument advances exactly as if the call had run
@@ -20,6 +20,7 @@ raises :class:`SandboxError` (a ``RuntimeError``): the test that made it fails.
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import linecache
 import os
 import select
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _runner as wire
-from . import bwrap, seccomp
+from . import bwrap
 
 RUNNER = Path(wire.__file__).resolve()
 
@@ -120,34 +121,9 @@ class Session:
         box.mkdir()
         (box / "runner.py").write_bytes(RUNNER.read_bytes())
         self._stderr = open(tmp / "stderr.txt", "w+b")
-        fd = None
-        if self.sandboxed:
-            exe = bwrap.python_install()[0]
-            fd = seccomp.filter_fd() if self.limits.block_fork else None
-            argv = bwrap.command([exe, "-I", "-S", "-B", "/sandbox/runner.py", "--site", bwrap.SITE_IN_SANDBOX,
-                                  "--nproc", str(self.limits.processes)],
-                                 limits=self.limits, ro=[(str(box), "/sandbox")], packages=list(self.packages),
-                                 seccomp_fd=fd)
-            env = None
-        else:
-            site = tmp / "site"
-            site.mkdir()
-            for name in self.packages:
-                spec = __import__("importlib.util").util.find_spec(name)
-                src = Path(list(spec.submodule_search_locations)[0]).resolve()
-                (site / name).symlink_to(src)
-                if (src.parent / f"{name}.libs").is_dir():
-                    (site / f"{name}.libs").symlink_to(src.parent / f"{name}.libs")
-            argv = [bwrap.python_install()[0], "-I", "-S", "-B", str(box / "runner.py"), "--site", str(site)]
-            env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                   "MPLBACKEND": "Agg"}
-        try:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                         pass_fds=(fd,) if fd is not None else (), preexec_fn=self.limits.apply,
-                                         start_new_session=True, cwd=str(tmp), env=env, bufsize=0)
-        finally:
-            if fd is not None:
-                os.close(fd)
+        self.proc = subprocess.Popen(self._command(tmp, box), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, start_new_session=True, cwd=str(tmp),
+                                     env=None if self.sandboxed else self._plain_env(tmp), bufsize=0)
         self._buf = b""
         header, _ = self._recv()
         if header.get("status") != "ready":
@@ -161,6 +137,31 @@ class Session:
             self.loading = str(header.get("id"))[:200]
         self.loading = None
         self.load_errors = {str(k): str(v)[:3000] for k, v in (header.get("errors") or {}).items()}
+
+    def _command(self, tmp: Path, box: Path) -> list[str]:
+        """The runner, started through the launcher: in bubblewrap with the allowed packages mounted, or
+        (unsandboxed) beside a folder of links to those packages."""
+        exe = bwrap.python_install()[0]
+        runner = ["-I", "-S", "-B"]
+        if self.sandboxed:
+            argv = [exe, *runner, "/sandbox/runner.py", "--site", bwrap.SITE_IN_SANDBOX,
+                    "--nproc", str(self.limits.processes)]
+            return bwrap.launch_command(argv, limits=self.limits, sandboxed=True, private_dir=str(tmp),
+                                        ro=[(str(box), "/sandbox")], packages=list(self.packages))
+        site = tmp / "site"
+        site.mkdir()
+        for name in self.packages:
+            src = Path(list(importlib.util.find_spec(name).submodule_search_locations)[0]).resolve()
+            (site / name).symlink_to(src)
+            if (src.parent / f"{name}.libs").is_dir():
+                (site / f"{name}.libs").symlink_to(src.parent / f"{name}.libs")
+        argv = [exe, *runner, str(box / "runner.py"), "--site", str(site)]
+        return bwrap.launch_command(argv, limits=self.limits, sandboxed=False, private_dir=str(tmp))
+
+    @staticmethod
+    def _plain_env(tmp: Path) -> dict[str, str]:
+        return {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                "MPLBACKEND": "Agg"}
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

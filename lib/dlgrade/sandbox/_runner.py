@@ -211,6 +211,50 @@ def encode(x, other) -> tuple[dict, list[bytes]]:
 _BITGENS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 
 
+def _int(tree):
+    v = tree["v"]
+    if not isinstance(v, str) or len(v) > 5000:
+        raise WireError("bad integer")
+    return int(v)
+
+
+def _str(tree):
+    if not isinstance(tree["v"], str):
+        raise WireError("bad string")
+    return tree["v"]
+
+
+def _scalar(tree, blobs):
+    arr = _array_from(tree, blobs)
+    if arr.ndim != 0:
+        raise WireError("a NumPy scalar must be a 0-d array")
+    return arr[()]
+
+
+def _dtype(tree):
+    dt = _np().dtype(str(tree["v"]))
+    if dt.hasobject or dt.fields is not None:
+        raise WireError("only simple dtypes cross")
+    return dt if tree["t"] == "dtype" else dt.type
+
+
+_CONTAINERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
+_LEAVES = {  # tag -> (tree, blobs) -> value, for values without nested values
+    "none": lambda tree, blobs: None,
+    "ellipsis": lambda tree, blobs: Ellipsis,
+    "bool": lambda tree, blobs: bool(tree["v"] is True),
+    "int": lambda tree, blobs: _int(tree),
+    "float": lambda tree, blobs: float.fromhex(str(tree["v"])),
+    "complex": lambda tree, blobs: complex(float.fromhex(str(tree["re"])), float.fromhex(str(tree["im"]))),
+    "str": lambda tree, blobs: _str(tree),
+    "bytes": lambda tree, blobs: bytes(blobs[int(tree["b"])]),
+    "ndarray": _array_from,
+    "npscalar": _scalar,
+    "dtype": lambda tree, blobs: _dtype(tree),
+    "nptype": lambda tree, blobs: _dtype(tree),
+}
+
+
 class Decoder:
     """Builds values from a JSON tree and blobs; ``other(tree)`` handles the "h" and "cb" tags."""
 
@@ -224,60 +268,28 @@ class Decoder:
         if depth > MAX_DEPTH or self.items > MAX_ITEMS or not isinstance(tree, dict):
             raise WireError("malformed or oversized value")
         t = tree.get("t")
-        if t == "none":
-            return None
-        if t == "ellipsis":
-            return Ellipsis
-        if t == "bool":
-            return bool(tree["v"] is True)
-        if t == "int":
-            v = tree["v"]
-            if not isinstance(v, str) or len(v) > 5000:
-                raise WireError("bad integer")
-            return int(v)
-        if t == "float":
-            return float.fromhex(str(tree["v"]))
-        if t == "complex":
-            return complex(float.fromhex(str(tree["re"])), float.fromhex(str(tree["im"])))
-        if t == "str":
-            v = tree["v"]
-            if not isinstance(v, str):
-                raise WireError("bad string")
-            return v
-        if t == "bytes":
-            return bytes(self.blobs[int(tree["b"])])
-        if t in ("list", "tuple", "set", "frozenset"):
-            items = [self(v, depth + 1) for v in tree["items"]]
-            return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[t](items)
+        if t in _LEAVES:
+            return _LEAVES[t](tree, self.blobs)
+        if t in _CONTAINERS:
+            return _CONTAINERS[t]([self(v, depth + 1) for v in tree["items"]])
         if t == "dict":
             return {self(k, depth + 1): self(v, depth + 1) for k, v in tree["items"]}
         if t == "slice":
-            a, b, c = (self(v, depth + 1) for v in tree["items"])
-            return slice(a, b, c)
-        if t == "ndarray":
-            return _array_from(tree, self.blobs)
-        if t == "npscalar":
-            arr = _array_from(tree, self.blobs)
-            if arr.ndim != 0:
-                raise WireError("a NumPy scalar must be a 0-d array")
-            return arr[()]
-        if t in ("dtype", "nptype"):
-            np = _np()
-            dt = np.dtype(str(tree["v"]))
-            if dt.hasobject or dt.fields is not None:
-                raise WireError("only simple dtypes cross")
-            return dt if t == "dtype" else dt.type
+            return slice(*(self(v, depth + 1) for v in tree["items"]))
         if t == "rng":
-            np = _np()
-            name = tree["bitgen"]
-            if name not in _BITGENS:
-                raise WireError(f"unknown bit generator {name!r}")
-            bg = getattr(np.random, name)()
-            bg.state = self(tree["state"], depth + 1)
-            return np.random.Generator(bg)
+            return self._generator(tree, depth)
         if t in ("h", "cb"):
             return self.other(tree)
         raise WireError(f"unknown value tag {t!r}")
+
+    def _generator(self, tree, depth: int):
+        name = tree["bitgen"]
+        if name not in _BITGENS:
+            raise WireError(f"unknown bit generator {name!r}")
+        np = _np()
+        bg = getattr(np.random, name)()
+        bg.state = self(tree["state"], depth + 1)
+        return np.random.Generator(bg)
 
 
 def decode(tree, blobs, other):

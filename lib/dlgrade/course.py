@@ -58,25 +58,11 @@ class Course:
         value = self.config().CourseDirectory.get(name, default)
         return (self.root / value).resolve()
 
-    @property
-    def source(self) -> Path:
-        return self._dir("source_directory", "source")
-
-    @property
-    def release(self) -> Path:
-        return self._dir("release_directory", "release")
-
-    @property
-    def submitted(self) -> Path:
-        return self._dir("submitted_directory", "submitted")
-
-    @property
-    def autograded(self) -> Path:
-        return self._dir("autograded_directory", "autograded")
-
-    @property
-    def feedback(self) -> Path:
-        return self._dir("feedback_directory", "feedback")
+    source = property(lambda self: self._dir("source_directory", "source"), doc="source/: notebooks with solutions")
+    release = property(lambda self: self._dir("release_directory", "release"), doc="release/: student versions")
+    submitted = property(lambda self: self._dir("submitted_directory", "submitted"), doc="submitted/<student>/...")
+    autograded = property(lambda self: self._dir("autograded_directory", "autograded"), doc="autograded/<student>/...")
+    feedback = property(lambda self: self._dir("feedback_directory", "feedback"), doc="feedback/<student>/...")
 
     @property
     def db_path(self) -> Path:

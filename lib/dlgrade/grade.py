@@ -1,6 +1,6 @@
 """`grade`: autograde every submission of some chapters on all cores, with nothing lost.
 
-    python -m dlcourse.course grade [CHAPTER ...] [--workers N] [--force] [--student ID ...]
+    python -m dlgrade grade [CHAPTER ...] [--workers N] [--force] [--student ID ...]
 
 How it works
 - The parent lists the submissions (``submitted/<student>/<chapter>/*.ipynb``)
@@ -10,12 +10,12 @@ How it works
   fingerprint, whose autograded notebook and gradebook entry exist, are
   skipped: a re-run changes nothing, and an interrupted run resumes where it
   stopped.
-- The rest go to a pool of worker processes (:mod:`dlcourse.course.worker`).
+- The rest go to a pool of worker processes (:mod:`dlgrade.worker`).
   Each grades one submission at a time in-process with nbgrader's Autograde in
   a private course copy and gradebook; kernels run in bubblewrap, talk over IPC
   (no port races), run under memory/CPU limits and are retried when they fail
   to start. The scores then come from the out-of-process checks of
-  :mod:`dlcourse.sandbox` (``grading/<chapter>.py`` and the source notebook's
+  :mod:`dlgrade.checks` (``grading/<chapter>.py`` and the source notebook's
   tests), which student code cannot reach. Without a working sandbox the
   command refuses to grade unless ``--unsandboxed`` is given.
 - The parent is the only writer of the real gradebook: it merges each result,
@@ -42,7 +42,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .coursedir import Course
+from .course import Course
 from .release import assignment_gradebook
 
 JOURNAL = ".dlcourse-grading.jsonl"
@@ -94,7 +94,9 @@ def submission_hash(files: dict[str, Path], timestamp: str | None, source_hash: 
     h.update((timestamp or "").encode())
     for name in sorted(files):
         h.update(name.encode() + b"\0")
-        h.update(files[name].read_bytes())
+        with open(files[name], "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
         h.update(b"\0")
     return h.hexdigest()
 
@@ -174,17 +176,36 @@ class Merger:
             return self._merge(result)
 
     def _merge(self, result: dict) -> dict:
-        from nbgrader.utils import parse_utc
-
         chapter, student = result["chapter"], result["student"]
+        staged = self._stage_files(result)
+        self._write_scores(result)
+        submission = self.gb.find_submission(chapter, student)
+        result = {**result, "score": float(submission.score), "max_score": float(submission.max_score)}
         dest = self.course.autograded / student / chapter
-        tmp = dest.with_name(f".{chapter}.tmp-{os.getpid()}")
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if result["files"]:
+            staged.rename(dest)
+        else:
+            shutil.rmtree(staged, ignore_errors=True)
+        return self.record(result)
+
+    def _stage_files(self, result: dict) -> Path:
+        """The autograded files written beside their final folder (renamed into place once scored)."""
+        dest = self.course.autograded / result["student"] / result["chapter"]
+        tmp = dest.with_name(f".{result['chapter']}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for rel, data in result["files"].items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
-        gb = self.gb
+        return tmp
+
+    def _write_scores(self, result: dict) -> None:
+        from nbgrader.utils import parse_utc
+
+        chapter, student, gb = result["chapter"], result["student"], self.gb
         gb.update_or_create_student(student)
         if result.get("timestamp"):
             gb.update_or_create_submission(chapter, student, timestamp=parse_utc(result["timestamp"]))
@@ -203,16 +224,6 @@ class Merger:
             if nbres.get("late_penalty") is not None:
                 sub_nb.late_submission_penalty = nbres["late_penalty"]
         gb.db.commit()
-        submission = gb.find_submission(chapter, student)
-        result = {**result, "score": float(submission.score), "max_score": float(submission.max_score)}
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if result["files"]:
-            tmp.rename(dest)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return self.record(result)
 
     def record(self, result: dict) -> dict:
         got, total = _score(result)
@@ -238,11 +249,11 @@ def _line(rec: dict) -> str:
 
 
 def sandbox_or_refuse(allow_unsandboxed: bool = False, warn=None) -> bool:
-    """True when student code will run in bubblewrap. Raises :class:`dlcourse.sandbox.SandboxUnavailable`
+    """True when student code will run in bubblewrap. Raises :class:`dlgrade.sandbox.SandboxUnavailable`
     when it cannot and ``allow_unsandboxed`` is false; otherwise passes the loud warning to ``warn``."""
     import warnings as _warnings
 
-    from dlcourse.sandbox import require
+    from .sandbox import require
 
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always")
@@ -260,69 +271,24 @@ def grade(course: Course, chapters: list[str] | None = None, *, workers: int | N
     """Grade the chapters' submissions; returns 0 when every submission is graded or invalid, 1 otherwise.
 
     Student code runs in bubblewrap (kernel and grading checks); raises
-    :class:`dlcourse.sandbox.SandboxUnavailable` when that cannot work here, unless ``allow_unsandboxed``.
+    :class:`dlgrade.sandbox.SandboxUnavailable` when that cannot work here, unless ``allow_unsandboxed``.
     """
     chapters = course.select(chapters)
     sandboxed = sandbox_or_refuse(allow_unsandboxed, warn)
-    limits = {**DEFAULT_LIMITS, **(limits or {})}
     workers = workers or default_workers()
     course.autograded.mkdir(parents=True, exist_ok=True)
-    journal = Journal(course.autograded / JOURNAL)
-    shm = Path("/dev/shm")
-    workdir = Path(tempfile.mkdtemp(prefix="dlcg-", dir=str(shm) if shm.is_dir() and os.access(shm, os.W_OK)
-                                    else None))
+    workdir = _private_folder()
     merger = None
     started = time.monotonic()
     try:
-        jobs, skipped = [], []
-        cache = course.autograded / ".dlcourse-cache"  # gradebook templates of the chapters (by source hash)
-        marker = course.autograded / ".dlcourse-assignments.json"  # chapter -> source hash put in the gradebook
-        synced = json.loads(marker.read_text()) if marker.exists() else {}
+        merger = Merger(course, Journal(course.autograded / JOURNAL))
+        plan = Plan(course, merger, workdir, {**DEFAULT_LIMITS, **(limits or {})}, sandboxed, force)
         for chapter in chapters:
-            source_hash = course.source_hash(chapter)
-            subs = find_submissions(course, chapter, students)
-            if not subs:
-                continue
-            template = workdir / f"template-{chapter}.db"
-            if merger is None:
-                merger = Merger(course, journal)
-            n_jobs = len(jobs)
-            expected = course.notebooks(chapter)
-            for sub in subs:
-                key = f"{chapter}/{sub['student']}"
-                h = submission_hash(sub["files"], sub["timestamp"], source_hash)
-                rec = journal.entries.get(key)
-                if (not force and rec and rec["hash"] == h and rec["status"] in DONE
-                        and (rec["status"] == "invalid" or (course.autograded / sub["student"] / chapter).is_dir())
-                        and merger.has_submission(chapter, sub["student"])):
-                    skipped.append(rec)
-                    continue
-                jobs.append({"key": key, "student": sub["student"], "chapter": chapter, "hash": h,
-                             "source_hash": source_hash, "timestamp": sub["timestamp"],
-                             "files": {k: str(v) for k, v in sub["files"].items()}, "expected_notebooks": expected,
-                             "source_dir": str(course.source / chapter), "template_db": str(template),
-                             "root": str(course.root), "limits": limits, "sandboxed": sandboxed})
-            if len(jobs) > n_jobs:  # the chapter's cells, in the workers' template and in the real gradebook
-                cached = cache / f"template-{chapter}-{source_hash[:16]}.db"
-                if not cached.exists():
-                    assignment_gradebook(course, chapter, f"sqlite:///{workdir / 'new-template.db'}", workdir)
-                    cache.mkdir(exist_ok=True)
-                    for old in cache.glob(f"template-{chapter}-*.db"):
-                        old.unlink()
-                    shutil.copy2(workdir / "new-template.db", cached.with_suffix(".tmp"))
-                    os.replace(cached.with_suffix(".tmp"), cached)
-                shutil.copy2(cached, template)
-                if synced.get(chapter) != source_hash or not merger.has_assignment(chapter):
-                    merger.gb.db.rollback()  # hold no sqlite lock while nbgrader writes the assignment
-                    assignment_gradebook(course, chapter, course.db_url, workdir)
-                    synced[chapter] = source_hash
-                    marker.write_text(json.dumps(synced, indent=1, sort_keys=True) + "\n")
-        if merger is None:
-            merger = Merger(course, journal)
-        out(f"grading {len(jobs)} submission(s) of {', '.join(chapters)} with {min(workers, max(1, len(jobs)))} "
-            f"worker(s){'' if sandboxed else ' WITHOUT A SANDBOX'}; {len(skipped)} already graded (unchanged) "
-            "are skipped")
-        records = _run_pool(jobs, workers, workdir, merger, out, quiet)
+            plan.add_chapter(chapter, students)
+        out(f"grading {len(plan.jobs)} submission(s) of {', '.join(chapters)} with "
+            f"{min(workers, max(1, len(plan.jobs)))} worker(s){'' if sandboxed else ' WITHOUT A SANDBOX'}; "
+            f"{len(plan.skipped)} already graded (unchanged) are skipped")
+        records = _run_pool(plan.jobs, workers, workdir, merger, out, quiet)
     finally:
         if merger is not None:
             merger.close()
@@ -330,63 +296,101 @@ def grade(course: Course, chapters: list[str] | None = None, *, workers: int | N
         if workdir.exists():  # a worker was still tidying up: try once more
             time.sleep(0.5)
             shutil.rmtree(workdir, ignore_errors=True)
-    return _summarise(course, chapters, records, skipped, time.monotonic() - started, out)
+    return _summarise(course, chapters, records, plan.skipped, time.monotonic() - started, out)
 
 
-def _run_pool(jobs: list[dict], workers: int, workdir: Path, merger: Merger, out, quiet: bool) -> list[dict]:
-    from . import worker
+def _private_folder() -> Path:
+    """The run's private folder (worker copies of the course, kernels' sockets), in memory where possible."""
+    shm = Path("/dev/shm")
+    return Path(tempfile.mkdtemp(prefix="dlcg-", dir=str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None))
 
-    records: list[dict] = []
-    if not jobs:
-        return records
+
+class Plan:
+    """Which submissions to grade (unchanged ones are skipped), with each chapter's gradebook template ready."""
+
+    def __init__(self, course: Course, merger: Merger, workdir: Path, limits: dict, sandboxed: bool, force: bool):
+        self.course, self.merger, self.workdir = course, merger, workdir
+        self.limits, self.sandboxed, self.force = limits, sandboxed, force
+        self.jobs: list[dict] = []
+        self.skipped: list[dict] = []
+        self.marker = course.autograded / ".dlcourse-assignments.json"  # chapter -> source hash in the gradebook
+        self.synced = json.loads(self.marker.read_text()) if self.marker.exists() else {}
+
+    def add_chapter(self, chapter: str, students: list[str] | None) -> None:
+        source_hash = self.course.source_hash(chapter)
+        common = {"chapter": chapter, "source_hash": source_hash, "expected_notebooks": self.course.notebooks(chapter),
+                  "source_dir": str(self.course.source / chapter), "template_db": str(self._template(chapter)),
+                  "root": str(self.course.root), "limits": self.limits, "sandboxed": self.sandboxed}
+        before = len(self.jobs)
+        for sub in find_submissions(self.course, chapter, students):
+            h = submission_hash(sub["files"], sub["timestamp"], source_hash)
+            rec = self.merger.journal.entries.get(f"{chapter}/{sub['student']}")
+            if not self.force and self._unchanged(rec, h, sub):
+                self.skipped.append(rec)
+                continue
+            self.jobs.append({**common, "key": f"{chapter}/{sub['student']}", "student": sub["student"], "hash": h,
+                              "timestamp": sub["timestamp"], "files": {k: str(v) for k, v in sub["files"].items()}})
+        if len(self.jobs) > before:
+            self._prepare_gradebooks(chapter, source_hash)
+
+    def _unchanged(self, rec: dict | None, h: str, sub: dict) -> bool:
+        """Graded before with the same fingerprint, and its results are still where they belong."""
+        return bool(rec and rec["hash"] == h and rec["status"] in DONE
+                    and (rec["status"] == "invalid" or (self.course.autograded / sub["student"] / sub["chapter"]).is_dir())
+                    and self.merger.has_submission(sub["chapter"], sub["student"]))
+
+    def _template(self, chapter: str) -> Path:
+        return self.workdir / f"template-{chapter}.db"
+
+    def _prepare_gradebooks(self, chapter: str, source_hash: str) -> None:
+        """The chapter's cells in the workers' template gradebook (cached by source hash) and in the real one."""
+        cache = self.course.autograded / ".dlcourse-cache"
+        cached = cache / f"template-{chapter}-{source_hash[:16]}.db"
+        if not cached.exists():
+            assignment_gradebook(self.course, chapter, f"sqlite:///{self.workdir / 'new-template.db'}", self.workdir)
+            cache.mkdir(exist_ok=True)
+            for old in cache.glob(f"template-{chapter}-*.db"):
+                old.unlink()
+            shutil.copy2(self.workdir / "new-template.db", cached.with_suffix(".tmp"))
+            os.replace(cached.with_suffix(".tmp"), cached)
+        shutil.copy2(cached, self._template(chapter))
+        if self.synced.get(chapter) != source_hash or not self.merger.has_assignment(chapter):
+            self.merger.gb.db.rollback()  # hold no sqlite lock while nbgrader writes the assignment
+            assignment_gradebook(self.course, chapter, self.course.db_url, self.workdir)
+            self.synced[chapter] = source_hash
+            self.marker.write_text(json.dumps(self.synced, indent=1, sort_keys=True) + "\n")
+
+
+def _pool_context():
     import threading
 
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         # The command line's parent has one thread and has imported nbgrader already: forking is instant.
-        ctx = multiprocessing.get_context("fork")
-    else:  # inside a threaded host (a notebook, a test runner): start clean processes
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["dlcourse.course.worker", "dlcourse.course.execute"])
-    pending = list(jobs)
-    attempts: dict[str, int] = {}
-    n = min(workers, len(jobs))
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")  # inside a threaded host (a notebook, a test runner)
+    ctx.set_forkserver_preload(["dlgrade.worker", "dlgrade.autograde"])
+    return ctx
+
+
+def _run_pool(jobs: list[dict], workers: int, workdir: Path, merger: Merger, out, quiet: bool) -> list[dict]:
+    """Grade ``jobs`` in worker processes, merging each result as it comes; a pool whose worker died is
+    replaced and its submissions are tried once more."""
+    from . import worker
+
+    records: list[dict] = []
+    pending, attempts = list(jobs), {}
     while pending:
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker.init_worker,
-                                   initargs=(str(workdir),))
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=_pool_context(),
+                                   initializer=worker.init_worker, initargs=(str(workdir),))
         merger.close()  # no open sqlite connection may be inherited by the workers
         try:
             futures = {pool.submit(worker.grade_submission, job): job for job in pending}
         finally:
             merger.reopen()
-        pending = []
         try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    job = futures.pop(fut)
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        attempts[job["key"]] = attempts.get(job["key"], 0) + 1
-                        if attempts[job["key"]] >= 2:
-                            result = {**_blank(job), "status": "error",
-                                      "reason": "the grading worker died twice while grading it"}
-                        else:
-                            pending.append(job)
-                            continue
-                    except Exception as exc:  # noqa: BLE001 - never lose a submission
-                        result = {**_blank(job), "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
-                    rec = merger.merge(result) if result["status"] in DONE else merger.record(result)
-                    records.append(rec)
-                    if not quiet:
-                        out(_line(rec))
+            pending = _drain(futures, attempts, merger, records, out, quiet)
         except KeyboardInterrupt:
-            procs = list((getattr(pool, "_processes", None) or {}).values())
-            for proc in procs:
-                proc.terminate()  # the workers shut their kernels down; PDEATHSIG kills any left
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.join(timeout=10)
+            _stop_pool(pool)
             out(f"interrupted: {len(records)} submission(s) finished and saved; run the same command again to "
                 "grade the rest (finished ones are skipped)")
             raise
@@ -394,6 +398,39 @@ def _run_pool(jobs: list[dict], workers: int, workdir: Path, merger: Merger, out
         if pending:
             out(f"a grading worker died; retrying {len(pending)} submission(s) in a fresh pool")
     return records
+
+
+def _drain(futures: dict, attempts: dict, merger: Merger, records: list, out, quiet: bool) -> list[dict]:
+    """Merge results as they finish; return the jobs to try again (their worker died, for the first time)."""
+    retry = []
+    while futures:
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        for fut in done:
+            job = futures.pop(fut)
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                attempts[job["key"]] = attempts.get(job["key"], 0) + 1
+                if attempts[job["key"]] < 2:
+                    retry.append(job)
+                    continue
+                result = {**_blank(job), "status": "error", "reason": "the grading worker died twice while grading it"}
+            except Exception as exc:  # noqa: BLE001 - never lose a submission
+                result = {**_blank(job), "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+            rec = merger.merge(result) if result["status"] in DONE else merger.record(result)
+            records.append(rec)
+            if not quiet:
+                out(_line(rec))
+    return retry
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        proc.terminate()  # the workers shut their kernels down; PDEATHSIG kills any left
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=10)
 
 
 def _blank(job: dict) -> dict:

@@ -1,11 +1,11 @@
-"""Hidden-check specifications: ``grading/<chapter>.py`` in the course folder (instructor-only).
+"""The chapters' grading specifications: ``grading/<chapter>.py`` in the course folder (instructor-only).
 
 A specification file defines ``NOTEBOOKS``, a dict from notebook name (without
 ``.ipynb``) to :class:`NotebookSpec`. Everything has a default, so a chapter
 without a file is still graded, with the source notebook's test cells as its
 checks; the file adds instructor-only checks and settings:
 
-    from dlcourse.sandbox.spec import NotebookSpec
+    from dlgrade.spec import NotebookSpec
 
     def softmax_shift_invariance(ns):           # runs in the grader, after test_softmax_batch
         f = ns["softmax"]                          # the student's function (it runs in the sandbox)
@@ -61,7 +61,7 @@ def load(root: Path, chapter: str) -> tuple[dict[str, NotebookSpec], str]:
     if not path.is_file():
         return {}, ""
     data = path.read_bytes()
-    module_name = f"_dlcourse_grading_{chapter}_{hashlib.sha256(data).hexdigest()[:12]}"
+    module_name = f"_dlgrade_grading_{chapter}_{hashlib.sha256(data).hexdigest()[:12]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
