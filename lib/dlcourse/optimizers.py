@@ -41,6 +41,11 @@ The in-place kernels below (``_*_inplace``) work on preallocated arrays with
 ``lr`` is a positive number, or an array of positive numbers that broadcasts against every
 parameter: one learning rate per member of a stack of networks (shape ``(K, 1, 1)`` for the
 parameters of ``MultiLayerNet(weight_init=[...K initialisations...])``).
+
+Learning-rate schedules (学習率の減衰, chapter 4): ``step_decay(lr0, epoch, drop, every)`` and
+``cosine_decay(lr0, t, T, lr_min)`` give the rate of epoch/update number ``t = 0, 1, ...`` (counted
+from 0, as PyTorch's schedulers and Keras's schedules do); ``ScheduledOptimizer(optimizer, schedule)``
+sets ``optimizer.lr = schedule(t)`` before its ``t``-th update.
 """
 
 from __future__ import annotations
@@ -64,6 +69,9 @@ __all__ = [
     "Adam",
     "clip_grad_norm",
     "ClipGradNorm",
+    "step_decay",
+    "cosine_decay",
+    "ScheduledOptimizer",
 ]
 
 
@@ -521,3 +529,104 @@ class ClipGradNorm:
 
     def __repr__(self):
         return f"ClipGradNorm({self.optimizer!r}, max_norm={self.max_norm})"
+
+
+# ----------------------------------------------------------------------------
+# learning-rate schedules (学習率の減衰)
+# ----------------------------------------------------------------------------
+def _check_counter(value, name: str):
+    """An epoch/update counter: a real number >= 0, or an array of them (returned as float64)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fiu" or not np.all(np.isfinite(value)) or np.any(value < 0):
+            raise ValueError(f"{name} must hold finite numbers >= 0 (counted from 0), got {value!r}.")
+        return value.astype(np.float64)
+    return _check_real(value, f"{name} (counted from 0)", low=0.0)
+
+
+def step_decay(lr0, epoch, drop, every):
+    """Step decay: the rate of epoch ``epoch`` (counted from 0) when the rate is multiplied by ``drop``
+    once every ``every`` epochs.
+
+    lr0 > 0; epoch >= 0 (a number, or an array of them); 0 < drop <= 1; every > 0.
+
+        lr = lr0 * drop ** floor(epoch / every)
+
+    Epochs 0 .. every-1 use lr0. PyTorch's ``StepLR(optimizer, step_size=every, gamma=drop)`` gives
+    the same rates when ``scheduler.step()`` is called once at the end of every epoch; Keras's
+    ``ExponentialDecay(lr0, every, drop, staircase=True)`` too, with ``epoch`` counting optimizer steps.
+    Returns a float (an array of the shape of ``epoch`` for an array).
+    """
+    lr0 = _check_real(lr0, "lr0 (the rate of the first epochs)", low=0.0, low_open=True)
+    epoch = _check_counter(epoch, "epoch")
+    drop = _check_real(drop, "drop (the factor the rate is multiplied by)", low=0.0, high=1.0, low_open=True)
+    every = _check_real(every, "every (epochs between two drops)", low=0.0, low_open=True)
+    return lr0 * drop ** np.floor(epoch / every) if isinstance(epoch, np.ndarray) else \
+        lr0 * drop ** math.floor(epoch / every)
+
+
+def cosine_decay(lr0, t, T, lr_min=0.0):
+    """Cosine decay: half a cosine from ``lr0`` at ``t = 0`` down to ``lr_min`` at ``t = T``, then
+    ``lr_min`` for every ``t >= T`` (this course's convention, as Keras's ``CosineDecay``).
+
+    lr0 >= lr_min >= 0; t >= 0 (a number, or an array of them); T > 0.
+
+        lr = lr_min + (lr0 - lr_min) * (1 + cos(pi * min(t, T) / T)) / 2
+
+    PyTorch's ``CosineAnnealingLR(optimizer, T_max=T, eta_min=lr_min)`` gives the same rates for
+    ``t <= T`` but does not stop there: stepped further, its rate climbs back up to ``lr0`` at ``2T``
+    (the cosine is periodic). Returns a float (an array of the shape of ``t`` for an array).
+    """
+    lr0 = _check_real(lr0, "lr0 (the rate at t = 0)", low=0.0)
+    lr_min = _check_real(lr_min, "lr_min (the rate from t = T on)", low=0.0)
+    if lr_min > lr0:
+        raise ValueError(f"lr_min ({lr_min}) must not exceed lr0 ({lr0}): the schedule decays from lr0 to lr_min.")
+    t = _check_counter(t, "t")
+    T = _check_real(T, "T (the number of updates of the decay)", low=0.0, low_open=True)
+    if isinstance(t, np.ndarray):
+        return lr_min + (lr0 - lr_min) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, T) / T))
+    return lr_min + (lr0 - lr_min) * 0.5 * (1.0 + math.cos(math.pi * min(t, T) / T))
+
+
+class ScheduledOptimizer:
+    """An optimizer whose learning rate follows a schedule: before its update number ``t``
+    (0, 1, 2, ...), ``optimizer.lr = schedule(t)``; then the optimizer's own update.
+
+    ``schedule`` is a function of ``t`` returning a finite rate >= 0, for example
+    ``lambda t: cosine_decay(0.3, t, 200)``. ``t`` counts the updates made so far, ``rates`` lists
+    the rate of each. The state of the wrapped optimizer (velocity, moments, Adam's step count) is
+    kept: only the learning rate changes. Works wherever an optimizer does
+    (``update(params, grads)``).
+    """
+
+    def __init__(self, optimizer, schedule):
+        if not hasattr(optimizer, "update") or not hasattr(optimizer, "lr"):
+            raise ValueError(f"optimizer must be an optimizer with .lr and .update(params, grads) (e.g. SGD(0.1)), "
+                             f"got {type(optimizer).__name__}.")
+        if not callable(schedule):
+            raise ValueError(f"schedule must be a function of the update number t = 0, 1, ... returning the "
+                             f"learning rate, got {type(schedule).__name__}.")
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.t = 0
+        self.rates: list[float] = []
+
+    @property
+    def lr(self):
+        """The rate of the last update (the optimizer's own rate before the first)."""
+        return self.optimizer.lr
+
+    def update(self, params, grads):
+        rate = self.schedule(self.t)
+        rate = _check_real(rate, f"the schedule's learning rate at t = {self.t}", low=0.0)
+        self.optimizer.lr = rate
+        self.rates.append(rate)
+        self.t += 1
+        self.optimizer.update(params, grads)
+
+    def keep_members(self, index):
+        """Pass on to the wrapped optimizer which members of a stacked network survive (see dlcourse.train)."""
+        if hasattr(self.optimizer, "keep_members"):
+            self.optimizer.keep_members(index)
+
+    def __repr__(self):
+        return f"ScheduledOptimizer({self.optimizer!r}, t={self.t})"
