@@ -98,6 +98,34 @@ def batchnorm_forward_running(x, gamma, beta, running_mean, running_var, train, 
     return out, running_mean, running_var
 '''
 
+# Its own affine, sigmoid and softmax cross-entropy (no library layers), the loss as a Python float.
+ALT_NET_STEP_OWN_LAYERS = '''
+def bn_net_step(params, x, t, lr, eps=1e-5):
+    W1, b1, g, be, W2, b2 = (params[k] for k in ("W1", "b1", "gamma", "beta", "W2", "b2"))
+    n = x.shape[0]
+    z, cache = batchnorm_forward(x @ W1 + b1, g, be, eps)
+    h = 1.0 / (1.0 + np.exp(-z))
+    s = h @ W2 + b2
+    s = s - s.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    loss = -logp[np.arange(n), t].mean()
+    ds = np.exp(logp)
+    ds[np.arange(n), t] -= 1.0
+    ds /= n
+    da, dg, dbe = batchnorm_backward((ds @ W2.T) * h * (1.0 - h), cache)
+    grads = {"W1": x.T @ da, "b1": da.sum(axis=0), "gamma": dg, "beta": dbe, "W2": h.T @ ds, "b2": ds.sum(axis=0)}
+    new = {}
+    for k, v in params.items():
+        new[k] = v - lr * grads[k]
+    return float(loss), grads, new
+'''
+
+ALT_QUIZ_NOTE = '''
+zero_biases = "2"
+logit_ratio = np.sqrt(2 / 30) / 0.02
+hidden_ratio = "1"
+'''
+
 ALT_QUIZ_EFFECTS = '''
 answer_bn_effects = "F, a, C"
 '''
@@ -226,11 +254,78 @@ BUG_RUNNING_VAR_NOT_STD = _running_bug("divides by the running variance", _MEAN_
                                        "return gamma * (x - running_mean) / (running_var + eps) + beta, running_mean, "
                                        "running_var")
 
+def _step_bug(comment: str, *, forward: str | None = None, backward: str | None = None, new: str | None = None,
+              loss: str = "loss") -> str:
+    """The solution's wiring of bn_net_step with one part replaced."""
+    forward = forward or ("a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
+                          "    z, cb = batchnorm_forward(a, params['gamma'], params['beta'], eps)\n"
+                          "    h, cs = sigmoid_forward(z)")
+    backward = backward or ("dz = sigmoid_backward(dh, cs)\n"
+                            "    da, dgamma, dbeta = batchnorm_backward(dz, cb)")
+    new = new or "{k: params[k] - lr * grads[k] for k in grads}"
+    return f"""
+def bn_net_step(params, x, t, lr, eps=1e-5):
+    # {comment}
+    {forward}
+    logits, c2 = affine_forward(h, params['W2'], params['b2'])
+    loss, cl = softmax_cross_entropy_forward(logits, t)
+    dh, dW2, db2 = affine_backward(softmax_cross_entropy_backward(1.0, cl), c2)
+    {backward}
+    _, dW1, db1 = affine_backward(da, c1)
+    grads = {{"W1": dW1, "b1": db1, "gamma": dgamma, "beta": dbeta, "W2": dW2, "b2": db2}}
+    new_params = {new}
+    return {loss}, grads, new_params
+"""
+
+
+BUG_STEP_BN_AFTER_SIGMOID = _step_bug(
+    "batch norm after the sigmoid",
+    forward="a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
+            "    s, cs = sigmoid_forward(a)\n"
+            "    h, cb = batchnorm_forward(s, params['gamma'], params['beta'], eps)",
+    backward="ds, dgamma, dbeta = batchnorm_backward(dh, cb)\n"
+             "    da = sigmoid_backward(ds, cs)")
+BUG_STEP_NO_BN_BACKWARD = _step_bug(
+    "the gradient passed straight through batch norm",
+    backward="dz = sigmoid_backward(dh, cs)\n"
+             "    _, dgamma, dbeta = batchnorm_backward(dz, cb)\n"
+             "    da = dz")
+BUG_STEP_NO_SIGMOID_GRAD = _step_bug(
+    "no sigmoid derivative", backward="da, dgamma, dbeta = batchnorm_backward(dh, cb)")
+BUG_STEP_LOSS_AFTER_UPDATE = _step_bug(
+    "the loss after the update",
+    loss="softmax_cross_entropy_forward(affine_forward(sigmoid_forward(batchnorm_forward(affine_forward(\n"
+         "        x, new_params['W1'], new_params['b1'])[0], new_params['gamma'], new_params['beta'], eps)[0])[0],\n"
+         "        new_params['W2'], new_params['b2'])[0], t)[0]")
+BUG_STEP_ASCENT = _step_bug("a step uphill", new="{k: params[k] + lr * grads[k] for k in grads}")
+BUG_STEP_NOTE_LOOP = _step_bug(
+    "the course note's loop: W and b only",
+    new="{k: (params[k] - lr * grads[k] if k[0] in 'Wb' and k != 'beta' else params[k].copy()) for k in grads}")
+BUG_STEP_IN_PLACE = _step_bug(
+    "updates params in place", new="params\n    for k in grads:\n        params[k] -= lr * grads[k]")
+BUG_STEP_LIBRARY_BN = _step_bug(
+    "the library's batch norm instead of the student's",
+    forward="from dlcourse.layers import batchnorm_forward as lib_forward, batchnorm_backward as lib_backward\n"
+            "    a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
+            "    z, cb = lib_forward(a, params['gamma'], params['beta'], eps)\n"
+            "    h, cs = sigmoid_forward(z)",
+    backward="dz = sigmoid_backward(dh, cs)\n"
+             "    da, dgamma, dbeta = lib_backward(dz, cb)")
+
+# The network step uses the student's batch norm: a wrong forward or backward fails its three cells, with a
+# message sending the student back to the function to fix first.
+_STEP_CELLS = {"test_bn_net_step_values", "test_bn_net_step_update", "test_bn_net_step_predictions"}
+
+
+def _fix_first(function: str) -> dict:
+    return {cell: f"Fix {function} first" for cell in _STEP_CELLS}
+
+
 CHAPTER = Chapter(
     name="ch03_batch_norm",
     title="バッチ正規化: forward, backward (node by node, then simplified), running statistics",
     topic="batchnorm",
-    points=19,
+    points=25,
     exercises={
         "batchnorm_forward": ("test_batchnorm_forward_shapes", "test_batchnorm_forward_values",
                               "test_batchnorm_forward_statistics", "test_batchnorm_forward_float32"),
@@ -239,9 +334,11 @@ CHAPTER = Chapter(
         "batchnorm_dx_simplified": ("test_batchnorm_dx_simplified_values", "test_batchnorm_dx_simplified_invariants"),
         "batchnorm_forward_running": ("test_batchnorm_forward_running_train", "test_batchnorm_forward_running_test",
                                       "test_batchnorm_forward_running_sequence"),
+        "bn_net_step": ("test_bn_net_step_values", "test_bn_net_step_update", "test_bn_net_step_predictions"),
         "quiz_batchnorm_effects": ("test_quiz_batchnorm_effects",),
         "quiz_batchnorm_edge_cases": ("test_quiz_batchnorm_edge_cases_small_batches",
                                       "test_quiz_batchnorm_edge_cases_scale"),
+        "quiz_note_experiment": ("test_quiz_note_experiment_biases", "test_quiz_note_experiment_scale"),
     },
     correct={
         "solution": {},
@@ -251,60 +348,74 @@ CHAPTER = Chapter(
                                            "batchnorm_backward": ALT_BACKWARD_OBJECT},
         "alt_dx_with_sums": {"batchnorm_dx_simplified": ALT_DX_SUMS},
         "alt_running_direct": {"batchnorm_forward_running": ALT_RUNNING_DIRECT},
-        "alt_quizzes": {"quiz_batchnorm_effects": ALT_QUIZ_EFFECTS, "quiz_batchnorm_edge_cases": ALT_QUIZ_EDGES},
+        "alt_net_step_own_layers": {"bn_net_step": ALT_NET_STEP_OWN_LAYERS},
+        "alt_quizzes": {"quiz_batchnorm_effects": ALT_QUIZ_EFFECTS, "quiz_batchnorm_edge_cases": ALT_QUIZ_EDGES,
+                        "quiz_note_experiment": ALT_QUIZ_NOTE},
     },
     mistakes={
         # backward reads the (wrong) cache of this forward, so the gradient cells fail as well
         "unbiased_variance": Mistake(
             {"batchnorm_forward": BUG_UNBIASED},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
             {"test_batchnorm_forward_values": "the unbiased variance",
              "test_batchnorm_forward_statistics": "the unbiased variance",
              "test_batchnorm_backward_dx": "Fix batchnorm_forward first",
-             "test_batchnorm_backward_dgamma_dbeta": "Fix batchnorm_forward first"}),
+             "test_batchnorm_backward_dgamma_dbeta": "Fix batchnorm_forward first",
+             **_fix_first("batchnorm_forward")}),
         "eps_outside_sqrt": Mistake(
             {"batchnorm_forward": BUG_EPS_OUTSIDE},
-            {"test_batchnorm_forward_values", "test_batchnorm_backward_dx", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "adding eps outside the square root"}),
+            {"test_batchnorm_forward_values", "test_batchnorm_backward_dx",
+             "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "adding eps outside the square root",
+             **_fix_first("batchnorm_forward")}),
         "normalising_rows": Mistake(
             {"batchnorm_forward": BUG_AXIS1},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "axis=1"}),
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "axis=1",
+             **_fix_first("batchnorm_forward")}),
         "gamma_beta_swapped": Mistake(
             {"batchnorm_forward": BUG_SWAP_GAMMA_BETA},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "swapping gamma and beta"}),
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "swapping gamma and beta",
+             **_fix_first("batchnorm_forward")}),
         "backward_direct_route_only": Mistake(
             {"batchnorm_backward": BUG_NAIVE_BACKWARD},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the mean and variance routes",
-             "test_batchnorm_backward_dx_invariants": "The mean route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The mean route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_no_variance_route": Mistake(
             {"batchnorm_backward": BUG_MEAN_ROUTE_ONLY},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the variance route",
-             "test_batchnorm_backward_dx_invariants": "The variance route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The variance route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_no_mean_route": Mistake(
             {"batchnorm_backward": BUG_VARIANCE_ROUTE_ONLY},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the mean route",
-             "test_batchnorm_backward_dx_invariants": "The mean route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The mean route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_forgets_gamma": Mistake(
-            {"batchnorm_backward": BUG_NO_GAMMA}, {"test_batchnorm_backward_dx"},
-            {"test_batchnorm_backward_dx": "forgetting gamma"}),
+            {"batchnorm_backward": BUG_NO_GAMMA}, {"test_batchnorm_backward_dx"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dx": "forgetting gamma",
+             **_fix_first("batchnorm_backward")}),
         "backward_missing_1_over_n": Mistake(
             {"batchnorm_backward": BUG_MISSING_1_OVER_N},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
-            {"test_batchnorm_backward_dx": "forgetting the 1/N"}),
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dx": "forgetting the 1/N",
+             **_fix_first("batchnorm_backward")}),
         "dgamma_dbeta_swapped": Mistake(
-            {"batchnorm_backward": BUG_SWAPPED_PARAM_GRADS}, {"test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_backward_dgamma_dbeta": "swapped"}),
+            {"batchnorm_backward": BUG_SWAPPED_PARAM_GRADS}, {"test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dgamma_dbeta": "swapped",
+             **_fix_first("batchnorm_backward")}),
         "dgamma_averaged": Mistake(
-            {"batchnorm_backward": BUG_DGAMMA_MEAN}, {"test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_backward_dgamma_dbeta": "averaging instead of summing"}),
+            {"batchnorm_backward": BUG_DGAMMA_MEAN}, {"test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dgamma_dbeta": "averaging instead of summing",
+             **_fix_first("batchnorm_backward")}),
         "simplified_direct_only": Mistake(
             {"batchnorm_dx_simplified": BUG_DX_NAIVE},
             {"test_batchnorm_dx_simplified_values", "test_batchnorm_dx_simplified_invariants"},
@@ -359,6 +470,53 @@ CHAPTER = Chapter(
             {"batchnorm_forward_running": BUG_RUNNING_VAR_NOT_STD},
             {"test_batchnorm_forward_running_test", "test_batchnorm_forward_running_sequence"},
             {"test_batchnorm_forward_running_test": "dividing by running_var instead of its square root"}),
+        "step_bn_after_sigmoid": Mistake(
+            {"bn_net_step": BUG_STEP_BN_AFTER_SIGMOID},
+            {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "batch norm after the sigmoid",
+             "test_bn_net_step_predictions": "should be 0 up to rounding"}),
+        "step_no_bn_backward": Mistake(
+            {"bn_net_step": BUG_STEP_NO_BN_BACKWARD},
+            {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "passing the gradient straight through batch norm",
+             "test_bn_net_step_predictions": "should be 0 up to rounding"}),
+        "step_no_sigmoid_derivative": Mistake(
+            {"bn_net_step": BUG_STEP_NO_SIGMOID_GRAD}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "forgetting the sigmoid's derivative"}),
+        "step_loss_after_update": Mistake(
+            {"bn_net_step": BUG_STEP_LOSS_AFTER_UPDATE}, {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "the loss after the update"}),
+        "step_uphill": Mistake(
+            {"bn_net_step": BUG_STEP_ASCENT}, {"test_bn_net_step_update"},
+            {"test_bn_net_step_update": "a step uphill"}),
+        "step_note_loop": Mistake(
+            {"bn_net_step": BUG_STEP_NOTE_LOOP}, {"test_bn_net_step_update"},
+            {"test_bn_net_step_update": "the course note's loop leaves gamma and beta alone"}),
+        "step_in_place": Mistake(
+            {"bn_net_step": BUG_STEP_IN_PLACE}, _STEP_CELLS, {cell: "modified" for cell in _STEP_CELLS}),
+        "step_library_batchnorm": Mistake(
+            {"bn_net_step": BUG_STEP_LIBRARY_BN}, _STEP_CELLS,
+            {cell: "never called your batchnorm_forward or batchnorm_backward" for cell in _STEP_CELLS}),
+        "quiz_note_all_biases_learn": Mistake(
+            {"quiz_note_experiment": "zero_biases = 0\nlogit_ratio = 12.91\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_biases"},
+            {"test_quiz_note_experiment_biases": "their gradient is exactly 0"}),
+        "quiz_note_b3_too": Mistake(
+            {"quiz_note_experiment": "zero_biases = 3\nlogit_ratio = 12.91\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_biases"},
+            {"test_quiz_note_experiment_biases": "b3 is followed by the softmax"}),
+        "quiz_note_logits_normalised": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 1\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "the last affine layer has no batch norm after it"}),
+        "quiz_note_product_of_ratios": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 326.0\nhidden_ratio = 25.25"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "batch norm cancels the first two"}),
+        "quiz_note_hidden_scaled": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 12.91\nhidden_ratio = 12.91"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "the hidden outputs come before W3"}),
         "quiz_effects_fixed_distribution": Mistake(
             {"quiz_batchnorm_effects": 'answer_bn_effects = {"a", "b", "c", "f"}'}, {"test_quiz_batchnorm_effects"},
             {"test_quiz_batchnorm_effects": "overstates it"}),
