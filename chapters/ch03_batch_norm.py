@@ -98,22 +98,23 @@ def batchnorm_forward_running(x, gamma, beta, running_mean, running_var, train, 
     return out, running_mean, running_var
 '''
 
-# Its own affine, sigmoid and softmax cross-entropy (no library layers), the loss as a Python float.
-ALT_NET_STEP_OWN_LAYERS = '''
+# One-hot targets and softmax probabilities (instead of log-probabilities), np.dot, a loop for the update,
+# and the loss as a Python float.
+ALT_NET_STEP_ONE_HOT = '''
 def bn_net_step(params, x, t, lr, eps=1e-5):
-    W1, b1, g, be, W2, b2 = (params[k] for k in ("W1", "b1", "gamma", "beta", "W2", "b2"))
-    n = x.shape[0]
-    z, cache = batchnorm_forward(x @ W1 + b1, g, be, eps)
+    N = len(x)
+    T = np.eye(params["W2"].shape[1])[t]
+    a = np.dot(x, params["W1"]) + params["b1"]
+    z, cache = batchnorm_forward(a, params["gamma"], params["beta"], eps=eps)
     h = 1.0 / (1.0 + np.exp(-z))
-    s = h @ W2 + b2
-    s = s - s.max(axis=1, keepdims=True)
-    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
-    loss = -logp[np.arange(n), t].mean()
-    ds = np.exp(logp)
-    ds[np.arange(n), t] -= 1.0
-    ds /= n
-    da, dg, dbe = batchnorm_backward((ds @ W2.T) * h * (1.0 - h), cache)
-    grads = {"W1": x.T @ da, "b1": da.sum(axis=0), "gamma": dg, "beta": dbe, "W2": h.T @ ds, "b2": ds.sum(axis=0)}
+    s = np.dot(h, params["W2"]) + params["b2"]
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    loss = -np.sum(T * np.log(y)) / N
+    ds = (y - T) / N
+    da, dg, dbe = batchnorm_backward(np.dot(ds, params["W2"].T) * h * (1.0 - h), cache)
+    grads = {"W1": np.dot(x.T, da), "b1": np.sum(da, axis=0), "gamma": dg, "beta": dbe,
+             "W2": np.dot(h.T, ds), "b2": np.sum(ds, axis=0)}
     new = {}
     for k, v in params.items():
         new[k] = v - lr * grads[k]
@@ -255,62 +256,68 @@ BUG_RUNNING_VAR_NOT_STD = _running_bug("divides by the running variance", _MEAN_
                                        "running_var")
 
 def _step_bug(comment: str, *, forward: str | None = None, backward: str | None = None, new: str | None = None,
-              loss: str = "loss") -> str:
-    """The solution's wiring of bn_net_step with one part replaced."""
-    forward = forward or ("a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
+              after: str = "") -> str:
+    """A NumPy-only bn_net_step with the student's batch norm, one part replaced."""
+    forward = forward or ("a = x @ params['W1'] + params['b1']\n"
                           "    z, cb = batchnorm_forward(a, params['gamma'], params['beta'], eps)\n"
-                          "    h, cs = sigmoid_forward(z)")
-    backward = backward or ("dz = sigmoid_backward(dh, cs)\n"
-                            "    da, dgamma, dbeta = batchnorm_backward(dz, cb)")
+                          "    h = 1.0 / (1.0 + np.exp(-z))")
+    backward = backward or "da, dgamma, dbeta = batchnorm_backward(dh * h * (1.0 - h), cb)"
     new = new or "{k: params[k] - lr * grads[k] for k in grads}"
     return f"""
 def bn_net_step(params, x, t, lr, eps=1e-5):
     # {comment}
+    n = x.shape[0]
     {forward}
-    logits, c2 = affine_forward(h, params['W2'], params['b2'])
-    loss, cl = softmax_cross_entropy_forward(logits, t)
-    dh, dW2, db2 = affine_backward(softmax_cross_entropy_backward(1.0, cl), c2)
+    s = h @ params['W2'] + params['b2']
+    s = s - s.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    loss = -logp[np.arange(n), t].mean()
+    ds = np.exp(logp)
+    ds[np.arange(n), t] -= 1.0
+    ds /= n
+    dh = ds @ params['W2'].T
     {backward}
-    _, dW1, db1 = affine_backward(da, c1)
-    grads = {{"W1": dW1, "b1": db1, "gamma": dgamma, "beta": dbeta, "W2": dW2, "b2": db2}}
+    grads = {{"W1": x.T @ da, "b1": da.sum(axis=0), "gamma": dgamma, "beta": dbeta, "W2": h.T @ ds,
+             "b2": ds.sum(axis=0)}}
     new_params = {new}
-    return {loss}, grads, new_params
+    {after}
+    return loss, grads, new_params
 """
 
 
 BUG_STEP_BN_AFTER_SIGMOID = _step_bug(
     "batch norm after the sigmoid",
-    forward="a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
-            "    s, cs = sigmoid_forward(a)\n"
-            "    h, cb = batchnorm_forward(s, params['gamma'], params['beta'], eps)",
-    backward="ds, dgamma, dbeta = batchnorm_backward(dh, cb)\n"
-             "    da = sigmoid_backward(ds, cs)")
+    forward="a = x @ params['W1'] + params['b1']\n"
+            "    sg = 1.0 / (1.0 + np.exp(-a))\n"
+            "    h, cb = batchnorm_forward(sg, params['gamma'], params['beta'], eps)",
+    backward="dsg, dgamma, dbeta = batchnorm_backward(dh, cb)\n"
+             "    da = dsg * sg * (1.0 - sg)")
 BUG_STEP_NO_BN_BACKWARD = _step_bug(
     "the gradient passed straight through batch norm",
-    backward="dz = sigmoid_backward(dh, cs)\n"
+    backward="dz = dh * h * (1.0 - h)\n"
              "    _, dgamma, dbeta = batchnorm_backward(dz, cb)\n"
              "    da = dz")
-BUG_STEP_NO_SIGMOID_GRAD = _step_bug(
-    "no sigmoid derivative", backward="da, dgamma, dbeta = batchnorm_backward(dh, cb)")
+BUG_STEP_NO_SIGMOID_GRAD = _step_bug("no sigmoid derivative", backward="da, dgamma, dbeta = batchnorm_backward(dh, cb)")
+BUG_STEP_NO_1_OVER_N = _step_bug(
+    "dlogits = y - T, without the 1/N",
+    backward="ds = ds * n\n"
+             "    dh = ds @ params['W2'].T\n"
+             "    da, dgamma, dbeta = batchnorm_backward(dh * h * (1.0 - h), cb)")
+BUG_STEP_SUM_LOSS = _step_bug("the loss summed over the batch", after="loss = loss * n")
 BUG_STEP_LOSS_AFTER_UPDATE = _step_bug(
     "the loss after the update",
-    loss="softmax_cross_entropy_forward(affine_forward(sigmoid_forward(batchnorm_forward(affine_forward(\n"
-         "        x, new_params['W1'], new_params['b1'])[0], new_params['gamma'], new_params['beta'], eps)[0])[0],\n"
-         "        new_params['W2'], new_params['b2'])[0], t)[0]")
+    after="p = new_params\n"
+          "    z2, _ = batchnorm_forward(x @ p['W1'] + p['b1'], p['gamma'], p['beta'], eps)\n"
+          "    s2 = (1.0 / (1.0 + np.exp(-z2))) @ p['W2'] + p['b2']\n"
+          "    s2 = s2 - s2.max(axis=1, keepdims=True)\n"
+          "    loss = -(s2 - np.log(np.exp(s2).sum(axis=1, keepdims=True)))[np.arange(n), t].mean()")
 BUG_STEP_ASCENT = _step_bug("a step uphill", new="{k: params[k] + lr * grads[k] for k in grads}")
 BUG_STEP_NOTE_LOOP = _step_bug(
     "the course note's loop: W and b only",
     new="{k: (params[k] - lr * grads[k] if k[0] in 'Wb' and k != 'beta' else params[k].copy()) for k in grads}")
 BUG_STEP_IN_PLACE = _step_bug(
     "updates params in place", new="params\n    for k in grads:\n        params[k] -= lr * grads[k]")
-BUG_STEP_LIBRARY_BN = _step_bug(
-    "the library's batch norm instead of the student's",
-    forward="from dlcourse.layers import batchnorm_forward as lib_forward, batchnorm_backward as lib_backward\n"
-            "    a, c1 = affine_forward(x, params['W1'], params['b1'])\n"
-            "    z, cb = lib_forward(a, params['gamma'], params['beta'], eps)\n"
-            "    h, cs = sigmoid_forward(z)",
-    backward="dz = sigmoid_backward(dh, cs)\n"
-             "    da, dgamma, dbeta = lib_backward(dz, cb)")
+
 
 # The network step uses the student's batch norm: a wrong forward or backward fails its three cells, with a
 # message sending the student back to the function to fix first.
@@ -348,7 +355,7 @@ CHAPTER = Chapter(
                                            "batchnorm_backward": ALT_BACKWARD_OBJECT},
         "alt_dx_with_sums": {"batchnorm_dx_simplified": ALT_DX_SUMS},
         "alt_running_direct": {"batchnorm_forward_running": ALT_RUNNING_DIRECT},
-        "alt_net_step_own_layers": {"bn_net_step": ALT_NET_STEP_OWN_LAYERS},
+        "alt_net_step_one_hot": {"bn_net_step": ALT_NET_STEP_ONE_HOT},
         "alt_quizzes": {"quiz_batchnorm_effects": ALT_QUIZ_EFFECTS, "quiz_batchnorm_edge_cases": ALT_QUIZ_EDGES,
                         "quiz_note_experiment": ALT_QUIZ_NOTE},
     },
@@ -494,9 +501,12 @@ CHAPTER = Chapter(
             {"test_bn_net_step_update": "the course note's loop leaves gamma and beta alone"}),
         "step_in_place": Mistake(
             {"bn_net_step": BUG_STEP_IN_PLACE}, _STEP_CELLS, {cell: "modified" for cell in _STEP_CELLS}),
-        "step_library_batchnorm": Mistake(
-            {"bn_net_step": BUG_STEP_LIBRARY_BN}, _STEP_CELLS,
-            {cell: "never called your batchnorm_forward or batchnorm_backward" for cell in _STEP_CELLS}),
+        "step_no_1_over_n": Mistake(
+            {"bn_net_step": BUG_STEP_NO_1_OVER_N}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "forgetting the 1/N of the mean loss"}),
+        "step_summed_loss": Mistake(
+            {"bn_net_step": BUG_STEP_SUM_LOSS}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "the sum over the batch instead of the mean"}),
         "quiz_note_all_biases_learn": Mistake(
             {"quiz_note_experiment": "zero_biases = 0\nlogit_ratio = 12.91\nhidden_ratio = 1"},
             {"test_quiz_note_experiment_biases"},

@@ -66,6 +66,7 @@ __all__ = [
     "sweep_curves",
     "final_accuracy",
     "first_batch_gradients",
+    "sweep_summary",
     "plot_note_experiment",
     "plot_lr_sweep",
 ]
@@ -390,6 +391,7 @@ NOTE_ITERS = 1000
 #: the training images every machine of the course has (the first 24,345 of MNIST's 60,000): the experiment
 #: uses exactly these, so that a machine with the full training set computes the same numbers as the others
 NOTE_N_TRAIN = 24_345
+NOTE_N_TEST = 10_000
 
 #: the note's printed test accuracy, iterations 10, 20, ..., 1000: its run WITH batch norm (the 80.51 %), and
 #: its SGD run of the same network without batch norm (its optimizer section, initial std 0.01)
@@ -529,9 +531,9 @@ def note_runs(data, members, *, variant="batchnorm", seed=0, iters=NOTE_ITERS, e
     return {"iters": steps, "loss": history.padded_loss(iters).T, "test_acc": history.metric("test_acc", len(steps)).T}
 
 
-def _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype):
+def _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype, n_train, n_test):
     return {"hidden": list(NOTE_HIDDEN), "activation": NOTE_ACTIVATION, "batch_size": NOTE_BATCH_SIZE,
-            "n_train": NOTE_N_TRAIN, "iters": int(iters), "eval_every": int(eval_every),
+            "n_train": int(n_train), "n_test": int(n_test), "iters": int(iters), "eval_every": int(eval_every),
             "loss_block": int(loss_block), "dtype": np.dtype(dtype).name, "lrs": [float(v) for v in lrs],
             "inits": [v if isinstance(v, str) else float(v) for v in inits], "seeds": [int(s) for s in seeds],
             "variants": list(variants)}
@@ -566,7 +568,9 @@ def note_sweep(data=None, *, lrs=NOTE_LRS, inits=NOTE_INITS, seeds=NOTE_SEEDS, v
             test_acc[v, :, :, s] = r["test_acc"].reshape(len(inits), len(lrs), -1)
             blocks = r["loss"].reshape(len(members), -1, loss_block).mean(axis=2)
             loss[v, :, :, s] = blocks.reshape(len(inits), len(lrs), -1)
-    return {"settings": _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype),
+    settings = _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype, len(data[0][0]),
+                               len(data[1][0]))
+    return {"settings": settings,
             "lrs": tuple(float(v) for v in lrs), "inits": tuple(inits), "seeds": tuple(int(s) for s in seeds),
             "variants": tuple(variants), "eval_iters": np.arange(0, iters + 1, eval_every),
             "test_acc": test_acc, "loss": loss}
@@ -597,7 +601,7 @@ def load_note_sweep(path=NOTE_SWEEP_FILE):
         settings = json.loads(str(f["settings"]))
         stored = {k: f[k] for k in ("eval_iters", "test_acc", "loss")}
     expected = _sweep_settings(NOTE_LRS, NOTE_INITS, NOTE_SEEDS, tuple(NOTE_VARIANTS), NOTE_ITERS, NOTE_EVAL_EVERY,
-                               NOTE_LOSS_BLOCK, np.float64)
+                               NOTE_LOSS_BLOCK, np.float64, NOTE_N_TRAIN, NOTE_N_TEST)
     if settings != expected:
         changed = sorted(k for k in set(settings) | set(expected) if settings.get(k) != expected.get(k))
         raise ValueError(f"load_note_sweep: {path} was computed with other settings ({', '.join(changed)} differ "
@@ -645,10 +649,13 @@ def final_accuracy(sweep):
 
 
 def first_batch_gradients(data, inits=NOTE_INITS, seed=0):
-    """Norms of dL/dW1, dL/dW2, dL/dW3 on the first minibatch of :func:`note_run`, before any update.
+    """What the first SGD step of :func:`note_run` sees, before any update, with and without batch norm.
 
-    Returns ``{(init, use_batchnorm): (|dW1|, |dW2|, |dW3|)}`` (Frobenius norms), both networks from the
-    same initial weights and the same minibatch.
+    Returns ``{(init, use_batchnorm): {"grad_norms": (|dL/dW1|, |dL/dW2|, |dL/dW3|), "batch_std": (s1, s2)}}``:
+    Frobenius norms of the gradients on the first minibatch, and the mean over the features of each hidden
+    layer's batch standard deviation ``s = sqrt(var + eps)`` of its pre-activations (the number batch norm
+    divides by, forward and backward; ``None`` without batch norm). Both networks start from the same
+    weights and see the same minibatch.
     """
     out = {}
     for init in inits:
@@ -658,7 +665,30 @@ def first_batch_gradients(data, inits=NOTE_INITS, seed=0):
                                 weight_init=parse_method(init), use_batchnorm=use_bn, rng=init_rng, dtype=np.float64)
             idx = next(Minibatches(len(data[0][0]), NOTE_BATCH_SIZE, batch_rng, replace=True))
             grads = net.gradient(data[0][0][idx], data[0][1][idx])
-            out[init, use_bn] = tuple(float(np.linalg.norm(grads[f"W{i}"])) for i in (1, 2, 3))
+            stds = tuple(float(np.mean(np.sqrt(bn.cache.var + bn.eps))) for bn in net.batchnorms) if use_bn else None
+            out[init, use_bn] = {"grad_norms": tuple(float(np.linalg.norm(grads[f"W{i}"])) for i in (1, 2, 3)),
+                                 "batch_std": stds}
+    return out
+
+
+def sweep_summary(sweep, threshold=0.9):
+    """The sweep in numbers: for every (variant, init), the final test accuracy at each learning rate (mean,
+    min and max over the random seeds), the best learning rate (highest mean) and the learning rates whose
+    mean reaches ``threshold``.
+
+    Returns ``{(variant, init): {"mean": (L,), "min": (L,), "max": (L,), "best_lr", "best": (mean, min, max),
+    "good_lrs": tuple}}``.
+    """
+    final = final_accuracy(sweep)
+    out = {}
+    for v, variant in enumerate(sweep["variants"]):
+        for i, init in enumerate(sweep["inits"]):
+            acc = final[v, i]
+            mean, low, high = np.nanmean(acc, axis=1), np.nanmin(acc, axis=1), np.nanmax(acc, axis=1)
+            b = int(np.nanargmax(mean))
+            out[variant, init] = {"mean": mean, "min": low, "max": high, "best_lr": sweep["lrs"][b],
+                                  "best": (float(mean[b]), float(low[b]), float(high[b])),
+                                  "good_lrs": tuple(lr for lr, m in zip(sweep["lrs"], mean) if m >= threshold)}
     return out
 
 
@@ -680,7 +710,7 @@ def plot_note_experiment(runs, sweep, fig=None):
     is drawn as points.
     """
     if fig is None:
-        fig, (ax_acc, ax_loss) = static_figure((11, 3.8), 1, 2)
+        fig, (ax_acc, ax_loss) = static_figure((11, 4.6), 1, 2)
     else:
         ax_acc, ax_loss = fig.subplots(1, 2)
     log_iters = np.array(NOTE_LOG["iters"])
@@ -704,11 +734,12 @@ def plot_note_experiment(runs, sweep, fig=None):
     ax_acc.set_xlabel("iteration")
     ax_acc.set_ylabel("test accuracy (10,000 images)")
     ax_acc.set_title("Xavier init., learning rate 0.01; shaded: range over 5 random seeds", fontsize=9)
-    ax_acc.legend(fontsize=7, loc="upper left")
+    ax_acc.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2)
     ax_loss.set_xlabel("iteration")
     ax_loss.set_ylabel(f"training loss (mean of {NOTE_LOSS_BLOCK} iterations)")
     ax_loss.set_ylim(0, 2.5)
-    ax_loss.legend(fontsize=7, loc="lower left")
+    ax_loss.set_title("training loss; shaded: range over 5 random seeds", fontsize=9)
+    ax_loss.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=1)
     return fig
 
 
@@ -717,7 +748,7 @@ def plot_lr_sweep(sweep, fig=None):
     seeds (line) and their range (band), for each variant; the note's 80.51 % is the black point."""
     inits = sweep["inits"]
     if fig is None:
-        fig, axes = static_figure((11, 3.6), 1, len(inits), sharey=True)
+        fig, axes = static_figure((11, 4.0), 1, len(inits), sharey=True)
     else:
         axes = fig.subplots(1, len(inits), sharey=True)
     axes = np.atleast_1d(axes)
@@ -736,5 +767,6 @@ def plot_lr_sweep(sweep, fig=None):
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(f"test accuracy after {sweep['settings']['iters']} iterations")
-    axes[0].legend(fontsize=7, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)
     return fig

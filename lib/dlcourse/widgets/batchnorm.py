@@ -242,6 +242,7 @@ class NoteSweepExplorer:
                 text += f", {diverged} of {final.size} runs diverged"
             parts.append(text)
         self.marker.set_xdata([self.lr.value, self.lr.value])
+        self.ax_lr.set_title(f"every learning rate, initial weights {init_label(self.init.value)}", fontsize=9)
         self.ax_acc.set_title(f"learning rate {self.lr.value:g}, initial weights {init_label(self.init.value)}: "
                               f"{len(s['seeds'])} random seeds (thin) and their mean", fontsize=9)
         self.status.value = (f"test accuracy after {int(s['eval_iters'][-1])} iterations, mean over "
