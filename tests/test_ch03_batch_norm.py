@@ -491,7 +491,7 @@ def test_note_sweep_explorer_looks_the_runs_up(monkeypatch):
         i = sweep["inits"].index(e.init.value)
         for v, variant in enumerate(sweep["variants"]):
             c = P.sweep_curves(sweep, variant, e.init.value, e.lr.value)
-            for k in range(len(sweep["seeds"])):
+            for k in range(len(sweep["random_seeds"])):
                 np.testing.assert_array_equal(e.lines[variant, k].get_ydata(), c["test_acc"][k])
                 assert e.lines[variant, k].get_visible() == e.show[variant].value
             np.testing.assert_allclose(e.lines[variant, "mean"].get_ydata(), c["test_acc"].mean(axis=0))

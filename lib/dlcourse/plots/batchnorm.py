@@ -513,7 +513,7 @@ def note_runs(data, members, *, variant="batchnorm", seed=0, iters=NOTE_ITERS, e
     """:func:`note_run` for several ``(init, lr)`` pairs at once: one stacked ``MultiLayerNet``.
 
     members: sequence of ``(init, lr)``. Member k is the network :func:`note_run` trains with
-    ``init=members[k][0], lr=members[k][1]`` and the same ``variant`` and ``seed`` (the stack draws the
+    ``init=members[k][0], lr=members[k][1]`` and the same ``variant`` and random ``seed`` (the stack draws the
     same standard normal numbers for every member and they share the minibatches), computed together.
     Returns ``{"iters": (E,), "loss": (M, iters), "test_acc": (M, E)}``.
     """
@@ -535,7 +535,7 @@ def _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, 
     return {"hidden": list(NOTE_HIDDEN), "activation": NOTE_ACTIVATION, "batch_size": NOTE_BATCH_SIZE,
             "n_train": int(n_train), "n_test": int(n_test), "iters": int(iters), "eval_every": int(eval_every),
             "loss_block": int(loss_block), "dtype": np.dtype(dtype).name, "lrs": [float(v) for v in lrs],
-            "inits": [v if isinstance(v, str) else float(v) for v in inits], "seeds": [int(s) for s in seeds],
+            "inits": [v if isinstance(v, str) else float(v) for v in inits], "random_seeds": [int(s) for s in seeds],
             "variants": list(variants)}
 
 
@@ -547,7 +547,7 @@ def note_sweep(data=None, *, lrs=NOTE_LRS, inits=NOTE_INITS, seeds=NOTE_SEEDS, v
     One :func:`note_runs` stack per (variant, seed), all ``(init, lr)`` pairs as its members. The full
     default sweep (3 x 2 x 9 x 5 = 270 networks of 1000 iterations, float64) takes about a quarter of an
     hour on 2 cores; the lecture reads the stored result (:func:`load_note_sweep`).
-    Returns ``{"settings", "lrs", "inits", "seeds", "variants", "eval_iters": (E,),
+    Returns ``{"settings", "lrs", "inits", "random_seeds", "variants", "eval_iters": (E,),
     "test_acc": (V, I, L, S, E), "loss": (V, I, L, S, iters // loss_block)}``; ``loss`` holds the means of
     the minibatch loss over blocks of ``loss_block`` iterations (NaN once a run diverged).
     """
@@ -571,7 +571,7 @@ def note_sweep(data=None, *, lrs=NOTE_LRS, inits=NOTE_INITS, seeds=NOTE_SEEDS, v
     settings = _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype, len(data[0][0]),
                                len(data[1][0]))
     return {"settings": settings,
-            "lrs": tuple(float(v) for v in lrs), "inits": tuple(inits), "seeds": tuple(int(s) for s in seeds),
+            "lrs": tuple(float(v) for v in lrs), "inits": tuple(inits), "random_seeds": tuple(int(s) for s in seeds),
             "variants": tuple(variants), "eval_iters": np.arange(0, iters + 1, eval_every),
             "test_acc": test_acc, "loss": loss}
 
@@ -606,14 +606,14 @@ def load_note_sweep(path=NOTE_SWEEP_FILE):
         changed = sorted(k for k in set(settings) | set(expected) if settings.get(k) != expected.get(k))
         raise ValueError(f"load_note_sweep: {path} was computed with other settings ({', '.join(changed)} differ "
                          "from this module's). Recompute it: P.save_note_sweep(P.note_sweep(progress=True)).")
-    shape = (len(settings["variants"]), len(settings["inits"]), len(settings["lrs"]), len(settings["seeds"]))
+    shape = (len(settings["variants"]), len(settings["inits"]), len(settings["lrs"]), len(settings["random_seeds"]))
     n_evals = settings["iters"] // settings["eval_every"] + 1
     if (stored["test_acc"].shape != shape + (n_evals,)
             or stored["loss"].shape != shape + (settings["iters"] // settings["loss_block"],)):
         raise ValueError(f"load_note_sweep: {path} holds arrays of the wrong shape "
                          f"({stored['test_acc'].shape}, {stored['loss'].shape}); recompute it.")
     sweep = {"settings": settings, "lrs": tuple(settings["lrs"]), "inits": tuple(settings["inits"]),
-             "seeds": tuple(settings["seeds"]), "variants": tuple(settings["variants"]), **stored}
+             "random_seeds": tuple(settings["random_seeds"]), "variants": tuple(settings["variants"]), **stored}
     for key in ("eval_iters", "test_acc", "loss"):
         sweep[key].flags.writeable = False
     return sweep
@@ -729,7 +729,7 @@ def plot_note_experiment(runs, sweep, fig=None):
     small = sweep_curves(sweep, "batchnorm", 0.01, NOTE_LR)
     ax_acc.fill_between(small["eval_iters"], small["test_acc"].min(axis=0), small["test_acc"].max(axis=0),
                         facecolor="none", edgecolor="C0", hatch="....", lw=0.0,
-                        label="batch norm, std 0.01: range over 5 seeds")
+                        label="batch norm, std 0.01: range over 5 random seeds")
     ax_acc.set_ylim(0, 1)
     ax_acc.set_xlabel("iteration")
     ax_acc.set_ylabel("test accuracy (10,000 images)")

@@ -142,13 +142,13 @@ class NoteSweepExplorer:
     Left: the test accuracy over the iterations for the chosen learning rate and initialisation, one thin
     line per random seed and their mean (bold), for each variant (without batch norm; batch norm with the
     note's loop, which never trains gamma and beta; batch norm with gamma and beta trained too). Right: the
-    final test accuracy against the learning rate (mean over the seeds, band: their range), with the chosen
+    final test accuracy against the learning rate (mean over the random seeds, band: their range), with the chosen
     learning rate marked. Controls: ``lr`` (SelectionSlider over the sweep's learning rates), ``init``
     (ToggleButtons: Xavier or std 0.01) and one Checkbox per variant (``show``).
 
     sweep: a :func:`dlcourse.plots.batchnorm.load_note_sweep` result (default: the stored one). Nothing is
     trained here: a control change looks the curves up and moves the lines (``set_data`` / ``set_visible``).
-    Attributes: ``widget``, ``sweep``, ``lines`` (``{(variant, k)}``: k = seed index, or "mean"),
+    Attributes: ``widget``, ``sweep``, ``lines`` (``{(variant, k)}``: k = the index of a random seed, or "mean"),
     ``summary`` (``{(variant, init)}``: the right panel's line and band), ``marker``, ``status`` (a Label
     with the final accuracies).
     """
@@ -170,7 +170,7 @@ class NoteSweepExplorer:
         self.lines = {}
         for variant in s["variants"]:
             color, style = NOTE_STYLE[variant]
-            for k in range(len(s["seeds"])):
+            for k in range(len(s["random_seeds"])):
                 (self.lines[variant, k],) = self.ax_acc.plot([], [], "-", color=color, lw=0.6, alpha=0.45)
             (self.lines[variant, "mean"],) = self.ax_acc.plot([], [], style, color=color, lw=2,
                                                               label=NOTE_VARIANTS[variant])
@@ -223,7 +223,7 @@ class NoteSweepExplorer:
         for v, variant in enumerate(s["variants"]):
             shown = self.show[variant].value
             c = self.curves(variant)
-            for k in range(len(s["seeds"])):
+            for k in range(len(s["random_seeds"])):
                 ok = np.isfinite(c["test_acc"][k])
                 self.lines[variant, k].set_data(c["eval_iters"][ok], c["test_acc"][k][ok])
                 self.lines[variant, k].set_visible(shown)
@@ -244,9 +244,9 @@ class NoteSweepExplorer:
         self.marker.set_xdata([self.lr.value, self.lr.value])
         self.ax_lr.set_title(f"every learning rate, initial weights {init_label(self.init.value)}", fontsize=9)
         self.ax_acc.set_title(f"learning rate {self.lr.value:g}, initial weights {init_label(self.init.value)}: "
-                              f"{len(s['seeds'])} random seeds (thin) and their mean", fontsize=9)
+                              f"{len(s['random_seeds'])} random seeds (thin) and their mean", fontsize=9)
         self.status.value = (f"test accuracy after {int(s['eval_iters'][-1])} iterations, mean over "
-                             f"{len(s['seeds'])} random seeds (range): " + "; ".join(parts))
+                             f"{len(s['random_seeds'])} random seeds (range): " + "; ".join(parts))
 
     def update(self):
         """Look the current setting up in the stored sweep and redraw in place."""
