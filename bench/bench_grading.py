@@ -1,4 +1,4 @@
-"""Grade a synthetic class with plain `nbgrader autograde` and with `python -m dlcourse.course grade`.
+"""Grade a synthetic class with plain `nbgrader autograde` and with `python -m dlgrade grade`.
 
     python bench/bench_grading.py [--students 60] [--chapters ch02_initialization ch04_optimizers]
                                   [--synthetic] [--workers N] [--repeats 2] [--quick]
@@ -47,8 +47,8 @@ def _meta(cell) -> dict:
 
 def build_class(root: Path, chapters: list[str], source: Path, students: int) -> dict[str, int]:
     """Course with the chapters' sources and submissions; returns {chapter: number of submissions}."""
-    from dlcourse.course.coursedir import Course
-    from dlcourse.course.release import release
+    from dlgrade.course import Course
+    from dlgrade.release import release
 
     root.mkdir(parents=True)
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
         for r in range(args.repeats):
             shutil.rmtree(tmp / "parallel", ignore_errors=True)
             shutil.copytree(tmp / "class", tmp / "parallel")
-            cmd = [sys.executable, "-m", "dlcourse.course", "grade", "--quiet"]
+            cmd = [sys.executable, "-m", "dlgrade", "grade", "--quiet"]
             if args.workers:
                 cmd += ["--workers", str(args.workers)]
             t = run(cmd, tmp / "parallel")
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
             lost += total - len(par)
             mismatched += sum(1 for k, v in seq.items() if k in par and par[k] != v)
             times.append(t)
-            print(f"dlcourse.course grade, run {r + 1}:   {t:7.1f} s  {t / total:5.2f} s/notebook  "
+            print(f"dlgrade grade, run {r + 1}:           {t:7.1f} s  {t / total:5.2f} s/notebook  "
                   f"graded {len(par)}/{total}")
         best = min(times)
         print(f"ratio (sequential nbgrader / parallel, best of {len(times)}): {t_seq / best:.2f}x  "

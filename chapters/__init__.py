@@ -109,6 +109,21 @@ class Chapter:
         return problems
 
 
+README_HEADER = "| chapter | topic | you implement |"
+
+
+def readme_table() -> str:
+    """The README's chapter table, made from the records (``python -m chapters readme`` writes it)."""
+    rows = [README_HEADER, "| --- | --- | --- |"]
+    for chapter in all_chapters():
+        functions = ", ".join(f"`{name}`" for name in chapter.functions)
+        quizzes = len(chapter.exercises) - len(chapter.functions)
+        if quizzes:
+            functions += f" and {quizzes} quick check{'s' if quizzes > 1 else ''}"
+        rows.append(f"| {chapter.name} | {chapter.title} | {functions} |")
+    return "\n".join(rows)
+
+
 def names() -> list[str]:
     """The chapter names, in order (from the files of this folder)."""
     return sorted(p.stem for p in ROOT.glob("ch[0-9][0-9]_*.py"))

@@ -227,11 +227,151 @@ adam_settings = {"lr": 0.3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}     # the
 '''
 
 
+
+# ----------------------------------------------------------------------------- learning-rate decay
+# Correct: the drops counted one by one; NumPy's floor and power.
+ALT_STEP_DECAY_LOOP = """
+def step_decay(lr0, epoch, drop, every):
+    rate, next_drop = lr0, every
+    while next_drop <= epoch:          # one drop at every whole multiple of `every` passed
+        rate = rate * drop
+        next_drop += every
+    return rate
+"""
+
+ALT_STEP_DECAY_NUMPY = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * np.power(drop, np.floor(np.divide(epoch, every)))
+"""
+
+# Correct: (1 + cos x) / 2 = cos²(x / 2), and an explicit branch after T.
+ALT_COSINE_SQUARED = """
+def cosine_decay(lr0, t, T, lr_min):
+    if t >= T:
+        return lr_min
+    return lr_min + (lr0 - lr_min) * np.cos(np.pi * t / (2 * T)) ** 2
+"""
+
+ALT_RUN_NOISY_BOWL = """
+def run_noisy_bowl(lr_at, momentum, noise, curvatures=(0.1, 2.0), start=(-7.0, 2.0)):
+    lam = np.array(curvatures, dtype=np.float64)
+    w = np.broadcast_to(np.array(start, dtype=np.float64), noise.shape[1:]).copy()
+    v = np.zeros(noise.shape[1:])
+    f = lambda w: 0.5 * np.einsum("rd,d,rd->r", w, lam, w).mean()
+    out = np.empty(noise.shape[0] + 1)
+    out[0] = f(w)
+    for k, xi in enumerate(noise):
+        v = momentum * v - lr_at(k) * (lam * w + xi)      # the update written out, without momentum_step
+        w = w + v
+        out[k + 1] = f(w)
+    return out
+"""
+
+ALT_DECAY_STEP = """
+def decay_lr(k):
+    return step_decay(0.5, k, 0.5, 40)
+
+decay_momentum = 0
+"""
+
+ALT_DECAY_MOMENTUM = """
+decay_lr = lambda k: cosine_decay(0.2, k, 200, 0.0)
+decay_momentum = "0.5"
+"""
+
+BUG_STEP_FROM_ONE = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * drop ** math.floor((epoch + 1) / every)      # "the first epoch is epoch 1"
+"""
+
+BUG_STEP_SMOOTH = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * drop ** (epoch / every)
+"""
+
+BUG_STEP_ROUND = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * drop ** round(epoch / every)
+"""
+
+BUG_STEP_CEIL = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * drop ** math.ceil(epoch / every)
+"""
+
+BUG_STEP_ONE_MINUS_DROP = """
+def step_decay(lr0, epoch, drop, every):
+    return lr0 * (1 - drop) ** math.floor(epoch / every)      # "drop 0.2 = the rate drops by 20 %"
+"""
+
+BUG_COSINE_NO_HALF = """
+def cosine_decay(lr0, t, T, lr_min):
+    return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, T) / T))
+"""
+
+BUG_COSINE_NO_LR_MIN = """
+def cosine_decay(lr0, t, T, lr_min):
+    return 0.5 * lr0 * (1 + math.cos(math.pi * min(t, T) / T))
+"""
+
+BUG_COSINE_PERIODIC = """
+def cosine_decay(lr0, t, T, lr_min):
+    return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * t / T))    # PyTorch's CosineAnnealingLR past T_max
+"""
+
+BUG_COSINE_NO_PI = """
+def cosine_decay(lr0, t, T, lr_min):
+    return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(min(t, T) / T))
+"""
+
+BUG_COSINE_QUARTER = """
+def cosine_decay(lr0, t, T, lr_min):
+    return lr_min + (lr0 - lr_min) * math.cos(math.pi * min(t, T) / (2 * T))
+"""
+
+
+def _noisy(update: str = "w, v = momentum_step(w, lam * w + noise[k], v, lr_at(k), momentum)",
+           f: str = "np.mean(0.5 * np.sum(lam * w ** 2, axis=1))", first: str = "[{f}]", reset: str = "") -> str:
+    """A run_noisy_bowl with one thing changed (the shape the mistakes below share)."""
+    return f"""
+def run_noisy_bowl(lr_at, momentum, noise, curvatures=(0.1, 2.0), start=(-7.0, 2.0)):
+    lam = np.asarray(curvatures, dtype=float)
+    w = np.tile(np.asarray(start, dtype=float), (noise.shape[1], 1))
+    v = np.zeros_like(w)
+    out = {first.format(f=f)}
+    for k in range(noise.shape[0]):
+        {reset}
+        {update}
+        out.append({f})
+    return np.array(out)
+"""
+
+
+BUG_NOISY_FROM_ONE = _noisy(update="w, v = momentum_step(w, lam * w + noise[k], v, lr_at(k + 1), momentum)")
+BUG_NOISY_F_OF_MEAN = _noisy(f="0.5 * np.sum(lam * w.mean(axis=0) ** 2)")
+BUG_NOISY_SUM = _noisy(f="np.sum(0.5 * np.sum(lam * w ** 2, axis=1))")
+BUG_NOISY_NO_NOISE = _noisy(update="w, v = momentum_step(w, lam * w, v, lr_at(k), momentum)")
+BUG_NOISY_NO_START = _noisy(first="[]")
+BUG_NOISY_RESET = _noisy(reset="v = np.zeros_like(w)")
+BUG_NOISY_MINUS = _noisy(update="w, v = momentum_step(w, lam * w - noise[k], v, lr_at(k), momentum)")
+
+DECAY_CONSTANT = """
+decay_lr = lambda k: 0.0016          # the best constant rate of the lecture's grid
+decay_momentum = 0.985
+"""
+
+DECAY_LONG_T = """
+def decay_lr(k):
+    return cosine_decay(0.35, k, 1000, 0.0)        # T = 1000: the run is only 200 updates
+decay_momentum = 0.0
+"""
+
+
 CHAPTER = Chapter(
     name="ch04_optimizers",
-    title="SGD, Momentum, AdaGrad, RMSprop, Adam",
+    title="SGD, Momentum, AdaGrad, RMSprop, Adam; learning-rate decay (学習率の減衰): the noise floor, step and cosine schedules",
     topic="optimizers",
-    points=24,
+    points=37,
     exercises={
         "momentum_step": ("test_momentum_step_one_step", "test_momentum_step_sequence"),
         "adagrad_step": ("test_adagrad_step_one_step", "test_adagrad_step_accumulates"),
@@ -242,6 +382,12 @@ CHAPTER = Chapter(
         "run_on_bowl": ("test_run_on_bowl_values", "test_run_on_bowl_adaptive"),
         "quiz_bowl_settings": ("test_quiz_bowl_settings_momentum", "test_quiz_bowl_settings_adam"),
         "quiz_optimizers": ("test_quiz_optimizers",),
+        "step_decay": ("test_step_decay_values", "test_step_decay_recipe"),
+        "cosine_decay": ("test_cosine_decay_values", "test_cosine_decay_after_T"),
+        "quiz_lr_at_epoch": ("test_quiz_lr_at_epoch",),
+        "quiz_noise_floor": ("test_quiz_noise_floor",),
+        "run_noisy_bowl": ("test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"),
+        "quiz_decay_schedule": ("test_quiz_decay_schedule",),
     },
     correct={
         "solution": {},
@@ -254,13 +400,20 @@ CHAPTER = Chapter(
         "alt_settings": {"quiz_bowl_settings": ALT_SETTINGS},
         "alt_quiz_answers": {"quiz_lr_limit": 'answer_lr_limit = " 1/5 "',
                              "quiz_momentum_speedup": "answer_speedup = np.float32(5)",
-                             "quiz_optimizers": 'answer_optimizers = " (C) "'},
+                             "quiz_optimizers": 'answer_optimizers = " (C) "',
+                             "quiz_lr_at_epoch": 'answer_lr_epoch = "1/500"',
+                             "quiz_noise_floor": "answer_noise_floor = np.float32(0.005)"},
+        "alt_step_decay_loop": {"step_decay": ALT_STEP_DECAY_LOOP, "cosine_decay": ALT_COSINE_SQUARED,
+                                "run_noisy_bowl": ALT_RUN_NOISY_BOWL, "quiz_decay_schedule": ALT_DECAY_STEP},
+        "alt_step_decay_numpy": {"step_decay": ALT_STEP_DECAY_NUMPY, "quiz_decay_schedule": ALT_DECAY_MOMENTUM},
     },
     mistakes={
         "momentum_sign": Mistake(
             {"momentum_step": BUG_MOMENTUM_SIGN},
             {"test_momentum_step_one_step", "test_momentum_step_sequence", "test_run_on_bowl_values",
-             "test_quiz_bowl_settings_momentum"},
+             "test_quiz_bowl_settings_momentum",
+             # run_noisy_bowl drives the student's momentum_step: a step uphill diverges there too
+             "test_run_noisy_bowl_values", "test_run_noisy_bowl_floor", "test_quiz_decay_schedule"},
             {"test_momentum_step_one_step": "a sign error"}),
         "momentum_in_place": Mistake(
             {"momentum_step": BUG_MOMENTUM_IN_PLACE},
@@ -269,7 +422,7 @@ CHAPTER = Chapter(
         "momentum_old_velocity": Mistake(
             {"momentum_step": BUG_MOMENTUM_OLD_VELOCITY},
             {"test_momentum_step_one_step", "test_momentum_step_sequence", "test_run_on_bowl_values",
-             "test_quiz_bowl_settings_momentum"},
+             "test_quiz_bowl_settings_momentum", "test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"},
             {"test_momentum_step_one_step": "OLD velocity"}),
         "adagrad_no_square": Mistake(
             {"adagrad_step": BUG_ADAGRAD_NO_SQUARE},
@@ -370,5 +523,85 @@ CHAPTER = Chapter(
         "quiz_adam_saddle": Mistake(
             {"quiz_optimizers": 'answer_optimizers = "d"'}, {"test_quiz_optimizers"},
             {"test_quiz_optimizers": "not because of the bias correction"}),
+        # ---- learning-rate decay
+        "step_from_one": Mistake(
+            {"step_decay": BUG_STEP_FROM_ONE}, {"test_step_decay_values", "test_step_decay_recipe"},
+            {"test_step_decay_values": "counting the epochs from 1", "test_step_decay_recipe": "counting the epochs from 1"}),
+        "step_smooth": Mistake(
+            {"step_decay": BUG_STEP_SMOOTH}, {"test_step_decay_values", "test_step_decay_recipe"},
+            {"test_step_decay_values": "without rounding down"}),
+        "step_round": Mistake(
+            {"step_decay": BUG_STEP_ROUND}, {"test_step_decay_values", "test_step_decay_recipe"},
+            {"test_step_decay_values": "to the nearest integer"}),
+        "step_ceil": Mistake(
+            {"step_decay": BUG_STEP_CEIL}, {"test_step_decay_values", "test_step_decay_recipe"},
+            {"test_step_decay_values": "rounding epoch / every up"}),
+        "step_one_minus_drop": Mistake(
+            {"step_decay": BUG_STEP_ONE_MINUS_DROP}, {"test_step_decay_values", "test_step_decay_recipe"},
+            {"test_step_decay_values": "multiplying by (1 - drop)"}),
+        "cosine_no_half": Mistake(
+            {"cosine_decay": BUG_COSINE_NO_HALF}, {"test_cosine_decay_values", "test_quiz_decay_schedule"},
+            {"test_cosine_decay_values": "the factor 1/2"}),
+        "cosine_no_lr_min": Mistake(
+            {"cosine_decay": BUG_COSINE_NO_LR_MIN}, {"test_cosine_decay_values", "test_cosine_decay_after_T"},
+            {"test_cosine_decay_values": "leaving out lr_min"}),
+        "cosine_periodic": Mistake(
+            {"cosine_decay": BUG_COSINE_PERIODIC}, {"test_cosine_decay_after_T"},
+            {"test_cosine_decay_after_T": "continuing the cosine past T"}),
+        "cosine_no_pi": Mistake(
+            {"cosine_decay": BUG_COSINE_NO_PI},
+            {"test_cosine_decay_values", "test_cosine_decay_after_T", "test_quiz_decay_schedule"},
+            {"test_cosine_decay_values": "without the factor π"}),
+        "cosine_quarter": Mistake(
+            {"cosine_decay": BUG_COSINE_QUARTER}, {"test_cosine_decay_values"},
+            {"test_cosine_decay_values": "a quarter of a cosine"}),
+        "quiz_epoch_from_zero": Mistake(
+            {"quiz_lr_at_epoch": "answer_lr_epoch = 0.0004"}, {"test_quiz_lr_at_epoch"},
+            {"test_quiz_lr_at_epoch": "is epoch 23 of the formula"}),
+        "quiz_epoch_one_minus_drop": Mistake(
+            {"quiz_lr_at_epoch": "answer_lr_epoch = '0.032'"}, {"test_quiz_lr_at_epoch"},
+            {"test_quiz_lr_at_epoch": "(1 - 0.2)"}),
+        "quiz_floor_small_rate": Mistake(
+            {"quiz_noise_floor": "answer_noise_floor = 0.1 * 0.4 ** 2 / 4"}, {"test_quiz_noise_floor"},
+            {"test_quiz_noise_floor": "small-rate approximation"}),
+        "quiz_floor_variance": Mistake(
+            {"quiz_noise_floor": "answer_noise_floor = 0.0025"}, {"test_quiz_noise_floor"},
+            {"test_quiz_noise_floor": "the variance of w"}),
+        "quiz_floor_sigma": Mistake(
+            {"quiz_noise_floor": "answer_noise_floor = 0.0125"}, {"test_quiz_noise_floor"},
+            {"test_quiz_noise_floor": "σ instead of the variance"}),
+        "quiz_floor_coefficient": Mistake(
+            {"quiz_noise_floor": "answer_noise_floor = 0.1 * 0.16 / (2 * (2 - 0.1 * 2))"}, {"test_quiz_noise_floor"},
+            {"test_quiz_noise_floor": "the coefficient of w²"}),
+        "noisy_from_one": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_FROM_ONE}, {"test_run_noisy_bowl_values"},
+            {"test_run_noisy_bowl_values": "the first update uses lr_at(0)"}),
+        "noisy_f_of_mean": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_F_OF_MEAN}, {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"},
+            {"test_run_noisy_bowl_values": "f of the mean position", "test_run_noisy_bowl_floor": "f of the mean position"}),
+        "noisy_sum": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_SUM},
+            {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor", "test_quiz_decay_schedule"},
+            {"test_run_noisy_bowl_values": "the sum of f over the runs"}),
+        "noisy_no_noise": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_NO_NOISE}, {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"},
+            {"test_run_noisy_bowl_values": "leaving out the noise"}),
+        "noisy_no_start": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_NO_START},
+            {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor", "test_quiz_decay_schedule"},
+            {"test_run_noisy_bowl_values": "leaving out f at the start"}),
+        "noisy_reset_velocity": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_RESET}, {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"},
+            {"test_run_noisy_bowl_values": "starting every update from the velocity 0",
+             "test_run_noisy_bowl_floor": "starting every update from the velocity 0"}),
+        "noisy_minus": Mistake(
+            {"run_noisy_bowl": BUG_NOISY_MINUS}, {"test_run_noisy_bowl_values", "test_run_noisy_bowl_floor"},
+            {"test_run_noisy_bowl_values": "subtracting the noise"}),
+        "decay_constant": Mistake(
+            {"quiz_decay_schedule": DECAY_CONSTANT}, {"test_quiz_decay_schedule"},
+            {"test_quiz_decay_schedule": "a constant rate"}),
+        "decay_long_T": Mistake(
+            {"quiz_decay_schedule": DECAY_LONG_T}, {"test_quiz_decay_schedule"},
+            {"test_quiz_decay_schedule": "counted in updates, over the 200 of the run"}),
     },
 )

@@ -147,6 +147,337 @@ def diagnose_history(train_loss, train_acc, test_acc):
     return " fine "
 '''
 
+# ----------------------------------------------------------------------------- the sections added with issue #11
+
+ALT_A_LOSS_FLOOR = """
+def loss_floor(t, activation):
+    t = np.asarray(t, dtype=float)
+    if activation == "identity":
+        best = t
+    elif activation == "sigmoid":
+        best = np.minimum(np.maximum(t, 0), 1)
+    elif activation == "tanh":
+        best = np.minimum(np.maximum(t, -1), 1)
+    elif activation == "relu":
+        best = np.maximum(t, 0)
+    else:
+        raise ValueError("unknown activation: " + str(activation))
+    return np.sum((best - t) ** 2) / (2 * len(t))
+"""
+
+ALT_B_LOSS_FLOOR = """
+def loss_floor(t, activation):
+    below = {"identity": None, "sigmoid": 0.0, "tanh": -1.0, "relu": 0.0}
+    above = {"identity": None, "sigmoid": 1.0, "tanh": 1.0, "relu": None}
+    if activation not in below:
+        raise ValueError(f"{activation} is not an output activation this function knows")
+    t = np.asarray(t, dtype=np.float64)
+    gap = np.zeros_like(t)
+    if below[activation] is not None:
+        gap = np.where(t < below[activation], below[activation] - t, gap)
+    if above[activation] is not None:
+        gap = np.where(t > above[activation], t - above[activation], gap)
+    per_row = 0.5 * (gap ** 2).reshape(len(t), -1).sum(axis=1)
+    return per_row.mean()
+"""
+
+ALT_A_CHECK_INITIAL_LOSS = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = logits.astype(np.float64)
+    log_p = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+    loss = -log_p[np.arange(len(t)), t].mean()
+    ln_c = np.log(z.shape[1])
+    if abs(loss - ln_c) <= tol * ln_c:
+        return loss, "OK"
+    return loss, ("Too_High" if loss > ln_c else "too-low")
+"""
+
+ALT_B_CHECK_INITIAL_LOSS = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.array(logits, dtype=np.float64)
+    z -= z.max(axis=-1)[:, None]
+    picked = np.take_along_axis(z, np.asarray(t)[:, None], axis=1)[:, 0]
+    loss = np.mean(np.log(np.exp(z).sum(axis=-1)) - picked)
+    ratio = loss / np.log(z.shape[-1])
+    verdict = "too high" if ratio > 1 + tol else "too low" if ratio < 1 - tol else "ok"
+    return (float(loss), verdict)
+"""
+
+ALT_A_CLIP_GRAD_NORM = """
+def clip_grad_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(np.square(g, dtype=np.float64)) for g in grads.values()))
+    coef = max_norm / (norm + 1e-6)          # PyTorch's form
+    out = {}
+    for k, g in grads.items():
+        out[k] = (g * coef).astype(g.dtype) if coef < 1 else g.copy()
+    return out, norm
+"""
+
+ALT_B_CLIP_GRAD_NORM = """
+def clip_grad_norm(grads, max_norm):
+    keys = list(grads)
+    big = max(float(np.max(np.abs(grads[k]))) if grads[k].size else 0.0 for k in keys)
+    if big == 0:
+        return {k: grads[k].copy() for k in keys}, 0.0
+    flat = np.concatenate([(grads[k] / big).astype(np.float64).ravel() for k in keys])
+    norm = big * np.linalg.norm(flat)
+    factor = 1.0 if norm <= max_norm else max_norm / norm
+    return {k: (grads[k].astype(np.float64) * factor).astype(grads[k].dtype) for k in keys}, norm
+"""
+
+BUG_FLOOR_NO_HALF = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    t = np.asarray(t, dtype=float)
+    return float(np.sum((t - np.clip(t, *ranges[activation])) ** 2) / len(t))
+"""
+
+BUG_FLOOR_NO_N = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    t = np.asarray(t, dtype=float)
+    return float(0.5 * np.sum((t - np.clip(t, *ranges[activation])) ** 2))
+"""
+
+BUG_FLOOR_MEAN_ALL = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    t = np.asarray(t, dtype=float)
+    return float(0.5 * np.mean((t - np.clip(t, *ranges[activation])) ** 2))
+"""
+
+BUG_FLOOR_SIGMOID_LIKE_RELU = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, np.inf), "tanh": (-1, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    t = np.asarray(t, dtype=float)
+    return float(0.5 * np.sum((t - np.clip(t, *ranges[activation])) ** 2) / len(t))
+"""
+
+BUG_FLOOR_TANH_LIKE_SIGMOID = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (0, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    t = np.asarray(t, dtype=float)
+    return float(0.5 * np.sum((t - np.clip(t, *ranges[activation])) ** 2) / len(t))
+"""
+
+BUG_FLOOR_RELU_POSITIVE_PART = """
+def loss_floor(t, activation):
+    t = np.asarray(t, dtype=float)
+    if activation == "relu":
+        return float(0.5 * np.sum(np.maximum(t, 0) ** 2) / len(t))
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (-1, 1)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    return float(0.5 * np.sum((t - np.clip(t, *ranges[activation])) ** 2) / len(t))
+"""
+
+BUG_FLOOR_DISTANCE_TO_ONE = """
+def loss_floor(t, activation):
+    t = np.asarray(t, dtype=float)
+    if activation == "sigmoid":
+        return float(0.5 * np.sum((t - 1) ** 2) / len(t))
+    ranges = {"identity": (-np.inf, np.inf), "tanh": (-1, 1), "relu": (0, np.inf)}
+    if activation not in ranges:
+        raise ValueError(activation)
+    return float(0.5 * np.sum((t - np.clip(t, *ranges[activation])) ** 2) / len(t))
+"""
+
+BUG_FLOOR_NO_ERROR = """
+def loss_floor(t, activation):
+    ranges = {"identity": (-np.inf, np.inf), "sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, np.inf)}
+    low, high = ranges.get(activation, (-np.inf, np.inf))
+    t = np.asarray(t, dtype=float)
+    return float(0.5 * np.sum((t - np.clip(t, low, high)) ** 2) / len(t))
+"""
+
+_CIL_TAIL = """
+    expected = np.log(c)
+    if loss > (1 + tol) * expected:
+        return loss, "too high"
+    if loss < (1 - tol) * expected:
+        return loss, "too low"
+    return loss, "ok"
+"""
+
+BUG_CIL_NAIVE = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    y = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(y[np.arange(n), t])))
+""" + _CIL_TAIL
+
+BUG_CIL_EPS = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(y[np.arange(n), t] + 1e-7)))
+""" + _CIL_TAIL
+
+BUG_CIL_SUM = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.sum(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+""" + _CIL_TAIL
+
+BUG_CIL_MEAN_ALL = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    loss = float(-np.mean(np.eye(c)[t] * log_p))
+""" + _CIL_TAIL
+
+BUG_CIL_LOG10 = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    expected = np.log10(c)
+    if abs(loss - expected) <= tol * expected:
+        return loss, "ok"
+    return loss, "too high" if loss > expected else "too low"
+"""
+
+BUG_CIL_ROWS = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    expected = np.log(n)
+    if abs(loss - expected) <= tol * expected:
+        return loss, "ok"
+    return loss, "too high" if loss > expected else "too low"
+"""
+
+BUG_CIL_ABSOLUTE = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    if abs(loss - np.log(c)) <= tol:
+        return loss, "ok"
+    return loss, "too high" if loss > np.log(c) else "too low"
+"""
+
+BUG_CIL_FIXED_TOL = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    if abs(loss - np.log(c)) <= 0.1 * np.log(c):
+        return loss, "ok"
+    return loss, "too high" if loss > np.log(c) else "too low"
+"""
+
+BUG_CIL_SWAPPED = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    if abs(loss - np.log(c)) <= tol * np.log(c):
+        return loss, "ok"
+    return loss, "too low" if loss > np.log(c) else "too high"
+"""
+
+BUG_CIL_VERDICT_ONLY = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+    if abs(loss - np.log(c)) <= tol * np.log(c):
+        return "ok"
+    return "too high" if loss > np.log(c) else "too low"
+"""
+
+BUG_CLIP_PER_ARRAY = """
+def clip_grad_norm(grads, max_norm):
+    out, total = {}, 0.0
+    for k, g in grads.items():
+        n = np.sqrt(np.sum(g.astype(np.float64) ** 2))
+        total += n * n
+        out[k] = g * g.dtype.type(min(1.0, max_norm / n)) if n > 0 else g.copy()
+    return out, float(np.sqrt(total))
+"""
+
+BUG_CLIP_BY_VALUE = """
+def clip_grad_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    return {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}, norm
+"""
+
+BUG_CLIP_NORM_AFTER = """
+def clip_grad_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in grads.items()}, norm * scale
+"""
+
+BUG_CLIP_SQUARED = """
+def clip_grad_norm(grads, max_norm):
+    sq = float(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
+    scale = min(1.0, max_norm / np.sqrt(sq)) if sq > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in grads.items()}, sq
+"""
+
+BUG_CLIP_ALWAYS = """
+def clip_grad_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    scale = max_norm / norm if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in grads.items()}, norm
+"""
+
+BUG_CLIP_FLOAT32_SUM = """
+def clip_grad_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in grads.items()}, norm
+"""
+
+BUG_CLIP_ZERO_DIVISION = """
+def clip_grad_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
+    scale = np.minimum(1.0, max_norm / norm)
+    return {k: g * g.dtype.type(scale) for k, g in grads.items()}, float(norm)
+"""
+
+BUG_CLIP_FLOAT64_SCALE = """
+def clip_grad_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
+    scale = np.float64(min(1.0, max_norm / norm)) if norm > 0 else np.float64(1.0)
+    return {k: g * scale for k, g in grads.items()}, float(norm)
+"""
+
+BUG_CLIP_IN_PLACE = """
+def clip_grad_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= g.dtype.type(max_norm / norm)
+    return grads, norm
+"""
+
 # ----------------------------------------------------------------------------- the mistakes
 
 BUG_SOFTMAX_BATCHED = '''
@@ -413,6 +744,9 @@ PIX = {"test_normalize_pixels_values", "test_normalize_pixels_dtype"}
 SHUF = {"test_shuffle_together_pairs", "test_shuffle_together_rng"}
 LAYERS = {"test_check_layer_sizes_ok", "test_check_layer_sizes_mismatch"}
 DIAG = {"test_diagnose_history_basic", "test_diagnose_history_more"}
+FLOOR = {"test_loss_floor_values", "test_loss_floor_2d_and_errors"}
+CIL = {"test_check_initial_loss_values", "test_check_initial_loss_verdict"}
+CLIP = {"test_clip_grad_norm_values", "test_clip_grad_norm_extreme"}
 
 
 def _m(cell, code, loses, says):
@@ -422,9 +756,9 @@ def _m(cell, code, loses, says):
 
 CHAPTER = Chapter(
     name="ch07_troubleshooting",
-    title="NaN, divergence, shape errors, data bugs",
+    title="NaN, divergence, shape errors, data bugs, the wrong output activation; checks before training",
     topic="troubleshooting",
-    points=33,
+    points=50,
     exercises={
         "stable_softmax": ("test_stable_softmax_batch", "test_stable_softmax_large"),
         "safe_cross_entropy": ("test_safe_cross_entropy_values", "test_safe_cross_entropy_zero"),
@@ -437,6 +771,12 @@ CHAPTER = Chapter(
         "diagnose_history": ("test_diagnose_history_basic", "test_diagnose_history_more"),
         "quiz_invalid_subtract": ("test_quiz_invalid_subtract",),
         "quiz_sigmoid_logits": ("test_quiz_sigmoid_logits",),
+        "loss_floor": ("test_loss_floor_values", "test_loss_floor_2d_and_errors"),
+        "quiz_output_heads": ("test_quiz_output_heads",),
+        "quiz_initial_loss": ("test_quiz_initial_loss_c200", "test_quiz_initial_loss_fraud"),
+        "check_initial_loss": ("test_check_initial_loss_values", "test_check_initial_loss_verdict"),
+        "quiz_overfit_tiny_batch": ("test_quiz_overfit_tiny_batch",),
+        "clip_grad_norm": ("test_clip_grad_norm_values", "test_clip_grad_norm_extreme"),
     },
     correct={
         "solution": {},
@@ -446,16 +786,29 @@ CHAPTER = Chapter(
                   "check_layer_sizes": ALT_A_CHECK_LAYER_SIZES, "find_divergence": ALT_A_FIND_DIVERGENCE,
                   "diagnose_history": ALT_A_DIAGNOSE_HISTORY,
                   "quiz_invalid_subtract": 'answer_a = " (B) "\n',
-                  "quiz_sigmoid_logits": "answer_tanh_floor = 0.797\n"},
+                  "quiz_sigmoid_logits": "answer_tanh_floor = 0.797\n",
+                  "loss_floor": ALT_A_LOSS_FLOOR, "check_initial_loss": ALT_A_CHECK_INITIAL_LOSS,
+                  "clip_grad_norm": ALT_A_CLIP_GRAD_NORM,
+                  "quiz_output_heads": 'answer_heads = ["A", "C", "B", "B"]\n',
+                  "quiz_initial_loss": "answer_c200 = 5.298\nanswer_fraud = '0.693'\n",
+                  "quiz_overfit_tiny_batch": 'answer_tiny = "d, b"\n'},
         "alt_b": {"stable_softmax": ALT_B_STABLE_SOFTMAX, "safe_cross_entropy": ALT_B_SAFE_CROSS_ENTROPY,
                   "stable_sigmoid": ALT_B_STABLE_SIGMOID, "bce_with_logits": ALT_B_BCE_WITH_LOGITS,
                   "normalize_pixels": ALT_B_NORMALIZE_PIXELS, "shuffle_together": ALT_B_SHUFFLE_TOGETHER,
                   "check_layer_sizes": ALT_B_CHECK_LAYER_SIZES, "find_divergence": ALT_B_FIND_DIVERGENCE,
                   "diagnose_history": ALT_B_DIAGNOSE_HISTORY,
                   "quiz_invalid_subtract": 'answer_a = "b)"\n',
-                  "quiz_sigmoid_logits": 'answer_tanh_floor = " 0.7966 "\n'},
+                  "quiz_sigmoid_logits": 'answer_tanh_floor = " 0.7966 "\n',
+                  "loss_floor": ALT_B_LOSS_FLOOR, "check_initial_loss": ALT_B_CHECK_INITIAL_LOSS,
+                  "clip_grad_norm": ALT_B_CLIP_GRAD_NORM,
+                  "quiz_output_heads": 'answer_heads = "1a, 2c, 3b, 4b"\n',
+                  "quiz_initial_loss": "answer_c200 = np.log(200.0)\nanswer_fraud = np.log(2) * 1.0001\n",
+                  "quiz_overfit_tiny_batch": 'answer_tiny = ["B", "d"]\n'},
         "alt_quiz_more_forms": {"quiz_invalid_subtract": 'answer_a = "B."\n',
-                                "quiz_sigmoid_logits": "answer_tanh_floor = np.float32(0.7966)\n"},
+                                "quiz_sigmoid_logits": "answer_tanh_floor = np.float32(0.7966)\n",
+                                "quiz_output_heads": "answer_heads = ('a', 'c', 'b', 'b')\n",
+                                "quiz_initial_loss": "answer_c200 = '5.2983'\nanswer_fraud = np.float32(0.6931)\n",
+                                "quiz_overfit_tiny_batch": "answer_tiny = ('b', 'd')\n"},
     },
     mistakes={
         # stable_softmax
@@ -560,5 +913,99 @@ CHAPTER = Chapter(
                                         {"test_quiz_sigmoid_logits": "-log of it"}),
         "quiz_other_number": _m("quiz_sigmoid_logits", "answer_tanh_floor = 0.9\n", {"test_quiz_sigmoid_logits"},
                                 {"test_quiz_sigmoid_logits": "not yet right"}),
+        # loss_floor
+        "floor_no_half": _m("loss_floor", BUG_FLOOR_NO_HALF, FLOOR,
+                            {"test_loss_floor_values": "forgetting the 1/2 of E"}),
+        "floor_no_n": _m("loss_floor", BUG_FLOOR_NO_N, FLOOR,
+                         {"test_loss_floor_values": "dividing by 2 but not by N"}),
+        "floor_mean_all": _m("loss_floor", BUG_FLOOR_MEAN_ALL, {"test_loss_floor_2d_and_errors"},
+                             {"test_loss_floor_2d_and_errors": "averaging over all N*K entries"}),
+        "floor_sigmoid_like_relu": _m("loss_floor", BUG_FLOOR_SIGMOID_LIKE_RELU, FLOOR,
+                                      {"test_loss_floor_values": "a sigmoid never exceeds 1"}),
+        "floor_tanh_like_sigmoid": _m("loss_floor", BUG_FLOOR_TANH_LIKE_SIGMOID, FLOOR,
+                                      {"test_loss_floor_values": "tanh reaches down to -1"}),
+        "floor_relu_positive_part": _m("loss_floor", BUG_FLOOR_RELU_POSITIVE_PART, FLOOR,
+                                       {"test_loss_floor_values": "instead of the negative one"}),
+        "floor_distance_to_one": _m("loss_floor", BUG_FLOOR_DISTANCE_TO_ONE, FLOOR,
+                                    {"test_loss_floor_values": "distance to 1"}),
+        "floor_no_error": _m("loss_floor", BUG_FLOOR_NO_ERROR, {"test_loss_floor_2d_and_errors"},
+                             {"test_loss_floor_2d_and_errors": "expected a ValueError"}),
+        # check_initial_loss
+        "cil_naive": _m("check_initial_loss", BUG_CIL_NAIVE, CIL,
+                        {"test_check_initial_loss_values": "not subtracting each row's maximum"}),
+        "cil_eps": _m("check_initial_loss", BUG_CIL_EPS, {"test_check_initial_loss_values"},
+                      {"test_check_initial_loss_values": "caps each sample's loss"}),
+        "cil_sum": _m("check_initial_loss", BUG_CIL_SUM, CIL,
+                      {"test_check_initial_loss_values": "summing over the batch"}),
+        "cil_mean_all": _m("check_initial_loss", BUG_CIL_MEAN_ALL, CIL,
+                           {"test_check_initial_loss_values": "all N*C entries"}),
+        "cil_log10": _m("check_initial_loss", BUG_CIL_LOG10, {"test_check_initial_loss_verdict"},
+                        {"test_check_initial_loss_verdict": "not log10"}),
+        "cil_rows": _m("check_initial_loss", BUG_CIL_ROWS, {"test_check_initial_loss_verdict"},
+                       {"test_check_initial_loss_verdict": "not the 4 rows"}),
+        "cil_absolute": _m("check_initial_loss", BUG_CIL_ABSOLUTE, {"test_check_initial_loss_verdict"},
+                           {"test_check_initial_loss_verdict": "the band is RELATIVE"}),
+        "cil_fixed_tol": _m("check_initial_loss", BUG_CIL_FIXED_TOL, {"test_check_initial_loss_verdict"},
+                            {"test_check_initial_loss_verdict": "use the tol argument"}),
+        "cil_swapped": _m("check_initial_loss", BUG_CIL_SWAPPED, {"test_check_initial_loss_verdict"},
+                          {"test_check_initial_loss_verdict": "expected the verdict 'too high'"}),
+        "cil_verdict_only": _m("check_initial_loss", BUG_CIL_VERDICT_ONLY, CIL,
+                               {"test_check_initial_loss_values": "expected a tuple (L, verdict)",
+                                "test_check_initial_loss_verdict": "expected a tuple (L, verdict)"}),
+        # clip_grad_norm
+        "clip_per_array": _m("clip_grad_norm", BUG_CLIP_PER_ARRAY, CLIP,
+                             {"test_clip_grad_norm_values": "clipping each array by its own norm"}),
+        "clip_by_value": _m("clip_grad_norm", BUG_CLIP_BY_VALUE, CLIP,
+                            {"test_clip_grad_norm_values": "clipping by value, not by norm"}),
+        "clip_norm_after": _m("clip_grad_norm", BUG_CLIP_NORM_AFTER, CLIP,
+                              {"test_clip_grad_norm_values": "returning the norm AFTER clipping"}),
+        "clip_squared": _m("clip_grad_norm", BUG_CLIP_SQUARED, CLIP,
+                           {"test_clip_grad_norm_values": "the square root is missing"}),
+        "clip_always": _m("clip_grad_norm", BUG_CLIP_ALWAYS, {"test_clip_grad_norm_values"},
+                          {"test_clip_grad_norm_values": "the min(1, ...) is missing"}),
+        "clip_float32_sum": _m("clip_grad_norm", BUG_CLIP_FLOAT32_SUM, {"test_clip_grad_norm_extreme"},
+                               {"test_clip_grad_norm_extreme": "accumulate the sum of squares in float64"}),
+        "clip_zero_division": _m("clip_grad_norm", BUG_CLIP_ZERO_DIVISION, {"test_clip_grad_norm_extreme"},
+                                 {"test_clip_grad_norm_extreme": "a zero gradient needs no clipping"}),
+        "clip_float64_scale": _m("clip_grad_norm", BUG_CLIP_FLOAT64_SCALE, {"test_clip_grad_norm_extreme"},
+                                 {"test_clip_grad_norm_extreme": "expected dtype float32"}),
+        "clip_in_place": _m("clip_grad_norm", BUG_CLIP_IN_PLACE, CLIP,
+                            {"test_clip_grad_norm_values": "in place"}),
+        # the new quick checks
+        "heads_relu_temperature": _m("quiz_output_heads", 'answer_heads = "dcbb"\n', {"test_quiz_output_heads"},
+                                     {"test_quiz_output_heads": "cannot output the negative temperatures"}),
+        "heads_softmax_tags": _m("quiz_output_heads", 'answer_heads = "accb"\n', {"test_quiz_output_heads"},
+                                 {"test_quiz_output_heads": "makes the tags compete"}),
+        "heads_softmax_one_output": _m("quiz_output_heads", 'answer_heads = "acbc"\n', {"test_quiz_output_heads"},
+                                       {"test_quiz_output_heads": "ONE output is always exactly 1"}),
+        "heads_sigmoid_classes": _m("quiz_output_heads", 'answer_heads = "abbb"\n', {"test_quiz_output_heads"},
+                                    {"test_quiz_output_heads": "do not make the 46 classes exclusive"}),
+        "heads_not_four": _m("quiz_output_heads", 'answer_heads = "acb"\n', {"test_quiz_output_heads"},
+                             {"test_quiz_output_heads": "expected four letters"}),
+        "initial_log10": _m("quiz_initial_loss", "answer_c200 = np.log10(200)\nanswer_fraud = np.log(2)\n",
+                            {"test_quiz_initial_loss_c200"},
+                            {"test_quiz_initial_loss_c200": "natural logarithm"}),
+        "initial_probability": _m("quiz_initial_loss", "answer_c200 = 1 / 200\nanswer_fraud = 0.6931\n",
+                                  {"test_quiz_initial_loss_c200"},
+                                  {"test_quiz_initial_loss_c200": "the loss is -ln of it"}),
+        "initial_entropy": _m("quiz_initial_loss", "answer_c200 = 5.298\nanswer_fraud = 0.098\n",
+                              {"test_quiz_initial_loss_fraud"},
+                              {"test_quiz_initial_loss_fraud": "best CONSTANT prediction"}),
+        "initial_fraud_cost": _m("quiz_initial_loss", "answer_c200 = 5.298\nanswer_fraud = -np.log(0.02)\n",
+                                 {"test_quiz_initial_loss_fraud"},
+                                 {"test_quiz_initial_loss_fraud": "what a fraud example costs"}),
+        "initial_other": _m("quiz_initial_loss", "answer_c200 = 5.0\nanswer_fraud = 0.5\n",
+                            {"test_quiz_initial_loss_c200", "test_quiz_initial_loss_fraud"},
+                            {"test_quiz_initial_loss_c200": "not yet right",
+                             "test_quiz_initial_loss_fraud": "not yet right"}),
+        "tiny_only_shuffle": _m("quiz_overfit_tiny_batch", 'answer_tiny = {"b", "c", "d"}\n',
+                                {"test_quiz_overfit_tiny_batch"},
+                                {"test_quiz_overfit_tiny_batch": "memorises it as easily"}),
+        "tiny_missed_sigmoid": _m("quiz_overfit_tiny_batch", 'answer_tiny = "d"\n', {"test_quiz_overfit_tiny_batch"},
+                                  {"test_quiz_overfit_tiny_batch": "cannot go below its floor"}),
+        "tiny_test_time": _m("quiz_overfit_tiny_batch", 'answer_tiny = "a, b, d, e"\n', {"test_quiz_overfit_tiny_batch"},
+                             {"test_quiz_overfit_tiny_batch": "only changes what the network sees at TEST time"}),
+        "tiny_not_letters": _m("quiz_overfit_tiny_batch", "answer_tiny = 2\n", {"test_quiz_overfit_tiny_batch"},
+                               {"test_quiz_overfit_tiny_batch": "expected a set of letters"}),
     },
 )

@@ -5,7 +5,7 @@ import numpy as np
 from dlcourse import functions as F
 from dlcourse import layers as L
 from dlcourse.checks import call, check_array, check_scalar, check_true, check_tuple
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(20240600)
 _X = 4.0 * _rng.standard_normal((7, 6))

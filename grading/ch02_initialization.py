@@ -3,7 +3,7 @@
 import numpy as np
 
 from dlcourse.checks import call, check_array, check_scalar, check_true, describe
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 
 def stds(ns):

@@ -9,7 +9,7 @@ import numpy as np
 
 from dlcourse import layers as L
 from dlcourse.checks import call, check_array, check_true, describe
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(314)
 _X = 1.5 + 2.5 * _rng.standard_normal((12, 5))

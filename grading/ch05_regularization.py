@@ -8,7 +8,7 @@ with one particular sequence of draws.
 import numpy as np
 
 from dlcourse.checks import call, check_array, check_scalar, check_true, describe
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 _rng = np.random.default_rng(55)
 _Ws = [_rng.standard_normal((4, 3)), _rng.standard_normal((3, 2))]

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from dlcourse.checks import call, check_true, fail
-from dlcourse.sandbox.spec import NotebookSpec
+from dlgrade.spec import NotebookSpec
 
 BUDGET_IMAGES = 20_000
 PROBE_IMAGES = 2_000

@@ -17,7 +17,7 @@ CHAPTER = "ch01_vanishing_gradients"
 
 def require_sandbox() -> None:
     """Fail in CI (CI=true) and skip elsewhere when bubblewrap cannot sandbox here."""
-    from dlcourse.sandbox import probe
+    from dlgrade.sandbox import probe
 
     ok, why = probe()
     if ok:

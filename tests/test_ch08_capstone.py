@@ -40,7 +40,7 @@ def _mnist():
 
 def _solution_namespace(replace: dict[str, str] | None = None) -> dict:
     """The answer cells of the source notebook (or replacements) and its given definitions, run here."""
-    from dlcourse.sandbox.hidden import default_sandbox_setup, is_answer, is_test
+    from dlgrade.checks.cells import default_sandbox_setup, is_answer, is_test
 
     nb = nbformat.read(chapters.get(CHAPTER).notebook(REPO, "source"), as_version=4)
     given = [c.source for c in nb.cells if c.cell_type == "code" and not is_answer(c) and not is_test(c)]
@@ -54,7 +54,7 @@ def _solution_namespace(replace: dict[str, str] | None = None) -> dict:
 
 
 def _budget_check():
-    from dlcourse.sandbox.spec import load
+    from dlgrade.spec import load
 
     specs, _ = load(REPO, CHAPTER)
     (check,) = specs[CHAPTER].extra_checks["test_train_mnist"]
@@ -136,8 +136,8 @@ def test_sandboxed_grader_stops_a_slow_training_with_a_message():
     Every other cell keeps its points."""
     from sandboxkit import build_submission, require_sandbox
 
-    from dlcourse.sandbox import grade_notebook
-    from dlcourse.sandbox.spec import load
+    from dlgrade.checks import grade_notebook
+    from dlgrade.spec import load
 
     require_sandbox()
     _mnist()

@@ -16,9 +16,9 @@ import pytest
 
 from corpus.helpers import (CH, OTHER, cli, env, journal, make_course, orphans, scores, submission, submit,
                             with_answer)
-from dlcourse.course.collect import collect
-from dlcourse.course.coursedir import Course
-from dlcourse.course.release import diff_release, release
+from dlgrade.collect import collect
+from dlgrade.course import Course
+from dlgrade.release import diff_release, release
 from gradingkit import run_nbgrader
 
 FAST = ["--cell-timeout", "10", "--notebook-timeout", "60", "--memory-limit", "1536"]
@@ -148,7 +148,7 @@ def test_an_interrupted_run_resumes_without_regrading(tmp_path):
     students = ["s1", "s2", "s3", "s4"]
     for s in students:
         submit(root, s, CH, slow)
-    proc = subprocess.Popen([sys.executable, "-m", "dlcourse.course", "--root", str(root), "grade", "--workers", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "dlgrade", "--root", str(root), "grade", "--workers", "1",
                              *FAST], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
                             start_new_session=True)
     deadline = time.monotonic() + 120

@@ -1,4 +1,4 @@
-"""The broken-submission corpus (tests/corpus/) graded by `python -m dlcourse.course grade`.
+"""The broken-submission corpus (tests/corpus/) graded by `python -m dlgrade grade`.
 
 Each file of tests/corpus/submissions/ is one student's ch90_synthetic
 notebook; tests/corpus/expected.json says what the grader must make of it

@@ -1,4 +1,4 @@
-"""`python -m dlcourse.course grade` is tamper-resistant (issue 6): student kernels run in bubblewrap, the
+"""`python -m dlgrade grade` is tamper-resistant (issue 6): student kernels run in bubblewrap, the
 points come from the out-of-process grading checks, and the command refuses to grade without a sandbox
 unless told otherwise (--unsandboxed, with a loud warning)."""
 

@@ -35,6 +35,20 @@ def test_every_chapter_folder_has_a_record_and_every_record_its_folders():
             f"dlcourse.plots.{record.topic} nor dlcourse.widgets.{record.topic} exists")
 
 
+def test_readme_chapter_table_is_made_from_the_records():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = chapters.readme_table()
+    assert table in readme, ("README.md's chapter table differs from the chapter records: run "
+                             "`python -m chapters readme` from the repository root (it rewrites the table) and "
+                             f"commit. Expected:\n{table}")
+
+
+def test_every_chapter_has_its_grading_checks():
+    missing = [name for name in CHAPTERS if not (REPO / "grading" / f"{name}.py").exists()]
+    assert not missing, (f"{missing}: every chapter needs grading/<name>.py with its out-of-process checks "
+                         "(NOTEBOOKS = {notebook: NotebookSpec(...)}; see grading/README.md)")
+
+
 def test_layout_exists():
     for name in ["README.md", "environment.yml", "pyproject.toml", "nbgrader_config.py", "course.py",
                  "lib/dlcourse/__init__.py", "notebooks", "source", "release", "tests", "bench", ".ci/run"]:

@@ -256,7 +256,7 @@ def test_softmax_rejects_scalar():
 
 def test_activation_table_derivatives_and_ranges():
     x = np.linspace(-4, 4, 81) + 0.05          # no point exactly on ReLU's kink
-    assert list(F.ACTIVATIONS) == ["sigmoid", "tanh", "relu"]
+    assert list(F.ACTIVATIONS) == ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu"]
     for name, act in F.ACTIVATIONS.items():
         assert F.activation(name) is act
         y = act.function(x)
@@ -268,7 +268,7 @@ def test_activation_table_derivatives_and_ranges():
                                    err_msg=f"{name}: the derivative at the pre-activation")
     np.testing.assert_array_equal(F.tanh(x), np.tanh(x))
     assert F.tanh(np.float32(0.5)).dtype == np.float32
-    with pytest.raises(ValueError, match="'sigmoid', 'tanh', 'relu'"):
+    with pytest.raises(ValueError, match="'sigmoid', 'tanh', 'relu', 'leaky_relu'"):
         F.activation("softplus")
 
 
@@ -284,7 +284,61 @@ def test_activation_layer_pairs_come_from_the_table():
         np.testing.assert_allclose(backward(np.ones_like(x), cache), F.ACTIVATIONS[name].derivative(x),
                                    rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="activation must be one of"):
-        L.activation_layer("gelu")
+        L.activation_layer("softplus")
+
+
+def test_new_activations_hand_values_and_kink_conventions():
+    """Leaky ReLU, ELU, SELU, GELU against values worked out by hand or with the standard library; at the kink
+    x = 0 every piecewise derivative takes the LEFT branch (as relu_grad(0) = 0, and as PyTorch does)."""
+    x = np.array([-2.0, -0.0, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(F.leaky_relu(x), [-0.02, -0.0, 0.0, 0.5, 3.0])
+    np.testing.assert_allclose(F.leaky_relu(x, alpha=0.2), [-0.4, 0.0, 0.0, 0.5, 3.0], rtol=1e-15)
+    np.testing.assert_array_equal(F.leaky_relu_grad(x), [0.01, 0.01, 0.01, 1.0, 1.0])
+    np.testing.assert_array_equal(F.leaky_relu(x, alpha=0.0), F.relu(x))
+    np.testing.assert_allclose(F.elu(x), [math.exp(-2) - 1, 0.0, 0.0, 0.5, 3.0], rtol=1e-15)
+    np.testing.assert_allclose(F.elu_grad(x, alpha=0.5), [0.5 * math.exp(-2), 0.5, 0.5, 1.0, 1.0], rtol=1e-15)
+    lam, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    assert (F.SELU_LAMBDA, F.SELU_ALPHA) == (lam, alpha)
+    np.testing.assert_allclose(F.selu(x), [lam * alpha * (math.exp(-2) - 1), 0, 0, lam * 0.5, lam * 3], rtol=1e-15)
+    np.testing.assert_allclose(F.selu_grad(x), [lam * alpha * math.exp(-2), lam * alpha, lam * alpha, lam, lam],
+                               rtol=1e-15)
+    phi = [0.5 * math.erfc(-v / math.sqrt(2)) for v in x]
+    np.testing.assert_allclose(F.gelu(x), x * np.array(phi), rtol=1e-15)
+    pdf = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(F.gelu_grad(x), np.array(phi) + x * pdf, rtol=1e-15)
+    # the minimum of GELU where its derivative vanishes; the tanh formula stays within 5e-4 of the exact one
+    assert F.gelu_grad(np.array([F.GELU_ARGMIN]))[0] == pytest.approx(0.0, abs=1e-12)
+    assert F.GELU_MIN == pytest.approx(-0.16997120747990, abs=1e-12)
+    grid = np.linspace(-8, 8, 4001)
+    assert 4.6e-4 < np.max(np.abs(F.gelu(grid, approximate="tanh") - F.gelu(grid))) < 4.8e-4
+    with pytest.raises(ValueError, match="approximate must be 'none'"):
+        F.gelu(x, approximate="erf")
+
+
+def test_selu_constants_make_the_standard_normal_a_fixed_point():
+    """E[selu(z)] = 0 and E[selu(z)**2] = 1 for z ~ N(0, 1): Simpson's rule on each side of the kink."""
+    z = np.linspace(0.0, 12.0, 120001)
+    w = np.ones_like(z)
+    w[1:-1:2], w[2:-1:2] = 4.0, 2.0
+    w *= (z[1] - z[0]) / 3 * np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    mean = np.sum(w * (F.selu(z) + F.selu(-z)))
+    second = np.sum(w * (F.selu(z) ** 2 + F.selu(-z) ** 2))
+    assert abs(mean) < 1e-12 and abs(second - 1) < 1e-12, (mean, second)
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "selu", "gelu"])
+def test_new_activations_are_overflow_free_and_keep_the_dtype(name):
+    act = F.activation(name)
+    for dtype in (np.float32, np.float64):
+        x = np.array([-1e30, -1000.0, -80.0, -0.0, 0.0, 80.0, 1000.0, 1e30], dtype=dtype)
+        before = x.copy()
+        with no_warnings():
+            y, d = act.function(x), act.derivative(x)
+        np.testing.assert_array_equal(x, before)
+        assert y.dtype == dtype and d.dtype == dtype, name
+        assert np.all(np.isfinite(y)) and np.all(np.isfinite(d)), (name, dtype, y, d)
+        lo, hi = act.output_range
+        assert np.all((y >= lo) & (y <= hi)), (name, y)
 
 
 def test_require_float_array_names_what_was_wrong():

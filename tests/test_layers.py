@@ -47,7 +47,7 @@ def test_affine_backward_gradcheck():
                                             {"x": x, "W": W, "b": b}, rng(2)), "affine")
 
 
-@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu"])
 def test_activation_backward_gradcheck(name):
     forward, backward = getattr(L, f"{name}_forward"), getattr(L, f"{name}_backward")
     x = away_from_zero((4, 5), 3)

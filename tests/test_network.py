@@ -77,7 +77,7 @@ CONFIGS = {
 }
 
 
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu"])
 @pytest.mark.parametrize("config", list(CONFIGS))
 @pytest.mark.parametrize("targets", ["labels", "one_hot"])
 def test_gradient_matches_numerical(activation, config, targets):
@@ -244,7 +244,7 @@ def test_gradient_does_not_modify_inputs():
 # MultiLayerNet: dtypes, shared parameters, training
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("options", [{}, {"use_batchnorm": True, "dropout_ratio": 0.2, "weight_decay": 0.1}])
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu"])
 def test_float32_network_stays_float32(options, activation):
     net = MultiLayerNet(5, [4, 3], 3, activation=activation, dtype=np.float32,
                         rng=np.random.default_rng(0), **options)

@@ -16,19 +16,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import chapters
 from conftest import REPO, TIMINGS
 
 LECTURE_LIMIT = 60.0
 GRADED_LIMIT = 20.0
 
-LECTURES = sorted((REPO / "notebooks").glob("ch*.ipynb"))
+LECTURES = [chapters.get(name).notebook(REPO, "lecture") for name in chapters.names()]
 
 
 def _own_run(path: Path) -> bool:
     """Graded notebooks that run longer than GRADED_LIMIT by design (the record sets graded_seconds) are
     executed by their chapter's test, which also checks their result."""
-    import chapters
-
     name = path.parent.name
     return name in chapters.names() and chapters.get(name).graded_seconds is not None
 

@@ -54,8 +54,8 @@ def _cases(chapter: str):
 
 def _grade(args):
     chapter, replacements = args
-    from dlcourse.sandbox import grade_notebook
-    from dlcourse.sandbox.spec import load
+    from dlgrade.checks import grade_notebook
+    from dlgrade.spec import load
 
     source = REPO / "source" / chapter / f"{chapter}.ipynb"
     release = nbformat.read(REPO / "release" / chapter / f"{chapter}.ipynb", as_version=4)
@@ -132,7 +132,7 @@ def test_every_chapter_is_graded():
 
 def test_specs_load_and_name_real_cells():
     """grading/<chapter>.py files load and their extra checks name test cells that exist."""
-    from dlcourse.sandbox.spec import load
+    from dlgrade.spec import load
 
     for chapter in CHAPTERS:
         specs, _ = load(REPO, chapter)

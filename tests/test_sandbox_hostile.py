@@ -28,14 +28,14 @@ def release():
 
 @pytest.fixture(scope="module")
 def quick_spec():
-    from dlcourse.sandbox import NotebookSpec
+    from dlgrade.spec import NotebookSpec
 
     return NotebookSpec(cell_timeout=3.0, total_timeout=60.0)  # the infinite loop costs 3 s per test cell
 
 
 @pytest.fixture(scope="module")
 def baseline(release, quick_spec):
-    from dlcourse.sandbox import grade_notebook
+    from dlgrade.checks import grade_notebook
 
     return grade_notebook(SOURCE, build_submission(release, wrong_answers()), quick_spec)
 
@@ -52,7 +52,7 @@ def test_wrong_answers_underneath_score_zero(baseline):
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_gains_nothing(release, quick_spec, baseline, name):
-    from dlcourse.sandbox import grade_notebook
+    from dlgrade.checks import grade_notebook
 
     marker = new_marker()
     r = grade_notebook(SOURCE, hostile_submission(release, ATTACKS[name], marker, port=9), quick_spec)
@@ -64,7 +64,7 @@ def test_attack_gains_nothing(release, quick_spec, baseline, name):
 
 def test_correct_code_with_noise_keeps_full_marks(release):
     """Prints, warnings, a magic, a helper defined in the answer cell and files written to /tmp are fine."""
-    from dlcourse.sandbox import grade_notebook
+    from dlgrade.checks import grade_notebook
 
     answers = answer_sources(SOURCE)
     answers["sigmoid"] = ("%matplotlib inline\nimport warnings\nprint('hello')\nwarnings.warn('just noise')\n"
@@ -74,7 +74,7 @@ def test_correct_code_with_noise_keeps_full_marks(release):
 
 
 def test_a_cell_that_exits_breaks_only_itself(release):
-    from dlcourse.sandbox import grade_notebook
+    from dlgrade.checks import grade_notebook
 
     answers = answer_sources(SOURCE)
     answers["quiz_sigmoid_grad_from_output"] = "import os\nos._exit(3)\n"
@@ -108,7 +108,7 @@ def class_run(tmp_path_factory, release):
     root = tmp_path_factory.mktemp("class")
     make_course(CHAPTER, root)
     with open(root / "nbgrader_config.py", "a") as fh:
-        fh.write("\nfrom dlcourse.sandbox.kernel import sandboxed_autograde_preprocessors\n"
+        fh.write("\nfrom dlgrade.sandbox.kernel import sandboxed_autograde_preprocessors\n"
                  "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()\n")
     run_nbgrader(["generate_assignment", CHAPTER, "--force"], cwd=root)
     rel = nbformat.read(root / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
@@ -148,7 +148,7 @@ def class_run(tmp_path_factory, release):
 
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
             notebook_scores = {s: float(gb.find_submission(CHAPTER, s).score) for s in subs}
-        from dlcourse.sandbox import grade_course
+        from dlgrade.checks import grade_course
 
         lines: list[str] = []
         hidden = grade_course(root, CHAPTER, workers=2, out=lines.append)

@@ -16,7 +16,7 @@ from sandboxkit import REPO, require_sandbox
 def probe_session():
     """One sandboxed process whose answer code records what it can see and do."""
     require_sandbox()
-    from dlcourse.sandbox.session import Session
+    from dlgrade.sandbox.session import Session
 
     code = r'''
 import os, socket, sys, resource
@@ -112,7 +112,7 @@ def test_sandbox_has_no_network_no_processes_and_limits(probe_session):
 
 
 def test_wire_round_trip_and_refusals():
-    from dlcourse.sandbox import _runner as wire
+    from dlgrade.sandbox import _runner as wire
 
     rng = np.random.default_rng(3)
     value = [None, True, 3, 2 ** 80, 1.5, float("nan"), float("-inf"), 1 + 2j, "ü", b"\x00", (1, [2]), {"a": {3}},
@@ -146,7 +146,7 @@ def test_proxies_behave_like_local_calls():
     exceptions keep their builtin type and name the student's line, warnings reach checks.call."""
     require_sandbox()
     from dlcourse.checks import call
-    from dlcourse.sandbox.session import Session, register_source
+    from dlgrade.sandbox.session import Session, register_source
 
     code = '''import numpy as np
 def scale_in_place(x):
@@ -192,7 +192,7 @@ def backward(d, c):
 
 
 def test_unsandboxed_needs_explicit_consent(monkeypatch):
-    from dlcourse.sandbox import bwrap
+    from dlgrade.sandbox import bwrap
 
     monkeypatch.setattr(bwrap, "probe", lambda: (False, "bwrap missing (simulated)"))
     monkeypatch.delenv("DLCOURSE_ALLOW_UNSANDBOXED", raising=False)
@@ -205,16 +205,18 @@ def test_unsandboxed_needs_explicit_consent(monkeypatch):
 
 
 def test_cli_refuses_without_sandbox(monkeypatch, tmp_path, capsys):
-    from dlcourse.sandbox import __main__ as cli, bwrap
+    from dlgrade import cli
+    from dlgrade.sandbox import bwrap
 
     monkeypatch.setattr(bwrap, "probe", lambda: (False, "bwrap missing (simulated)"))
     monkeypatch.delenv("DLCOURSE_ALLOW_UNSANDBOXED", raising=False)
-    assert cli.main(["grade", "ch01_vanishing_gradients", "--root", str(tmp_path)]) == 2
+    monkeypatch.setenv("PATH", os.environ.get("PATH", ""))  # the command puts its interpreter's folder first
+    assert cli.main(["--root", str(tmp_path), "rescore", "ch01_vanishing_gradients"]) == 2
     assert "refusing to grade without a sandbox" in capsys.readouterr().err
 
 
 def test_seccomp_program_is_well_formed():
-    from dlcourse.sandbox import seccomp
+    from dlgrade.sandbox import seccomp
 
     for machine in ("x86_64", "aarch64"):
         prog = seccomp.program(machine)

@@ -7,7 +7,8 @@ The public API, by module (each module's docstring gives the details):
 - ``layers``      pure ``*_forward(x, ...) -> (out, cache)`` / ``*_backward(dout, cache)``
                   functions, and thin layer classes wrapping them
 - ``init``        weight initialisation (Xavier = 1/sqrt(n_in), Glorot, He)
-- ``optimizers``  SGD, Momentum, AdaGrad, RMSprop, Adam (classes and pure ``*_step`` functions)
+- ``optimizers``  SGD, Momentum, AdaGrad, RMSprop, Adam (classes and pure ``*_step`` functions);
+                  learning-rate schedules (``step_decay``, ``cosine_decay``, ``ScheduledOptimizer``)
 - ``network``     ``MultiLayerNet`` (one network or a stack) and ``SimpleConvNet``, composed
                   of the ``layers`` functions
 - ``gradcheck``   numerical gradients and relative errors

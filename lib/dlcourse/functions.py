@@ -7,8 +7,9 @@ Every function here
   computed in float64,
 - never modifies its inputs,
 - is numerically safe for extreme but valid inputs (no overflow, no NumPy warnings):
-  the sigmoid never evaluates ``exp`` of a positive number, softmax subtracts the row
-  maximum, and the fused softmax-cross-entropy uses log-sum-exp.
+  the sigmoid never evaluates ``exp`` of a positive number, ELU and SELU only ever take
+  ``exp`` of ``min(x, 0)``, softmax subtracts the row maximum, and the fused
+  softmax-cross-entropy uses log-sum-exp.
 
 Losses return a NumPy scalar of the input's dtype (``np.float32`` or ``np.float64``).
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -36,6 +39,16 @@ __all__ = [
     "tanh_grad",
     "relu",
     "relu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "elu",
+    "elu_grad",
+    "SELU_ALPHA",
+    "SELU_LAMBDA",
+    "selu",
+    "selu_grad",
+    "gelu",
+    "gelu_grad",
     "softmax",
     "log_softmax",
     "one_hot",
@@ -180,7 +193,8 @@ def sigmoid(x):
     x = as_float_array(x)
     with np.errstate(under="ignore"):
         e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        numerator = e * (x < 0) + (x >= 0)         # 1 for x >= 0, e for x < 0 (np.where is slower here)
+        return (numerator / (1 + e)).astype(x.dtype, copy=False)
 
 
 def sigmoid_grad(x):
@@ -229,6 +243,168 @@ def relu_grad(x):
     return (x > 0).astype(x.dtype)
 
 
+def leaky_relu(x, alpha=0.01):
+    """Leaky ReLU, element-wise: ``x`` where ``x > 0``, ``alpha * x`` where ``x <= 0``.
+
+    x: any shape -> same shape and floating dtype. ``alpha`` is the slope for negative inputs
+    (PyTorch's ``negative_slope``, default 0.01 there too); ``alpha = 0`` is ReLU.
+    """
+    x = as_float_array(x)
+    zero = x.dtype.type(0)
+    # max(x, 0) + alpha * min(x, 0): exact on both sides, and faster than np.where on a random mask
+    return np.maximum(x, zero) + x.dtype.type(alpha) * np.minimum(x, zero)
+
+
+def leaky_relu_grad(x, alpha=0.01):
+    """Derivative of leaky ReLU at the PRE-activation x: 1 where ``x > 0``, ``alpha`` where ``x <= 0``.
+
+    x: any shape -> same shape and dtype. At the kink x = 0 the value is ``alpha``, the left
+    branch, as ``relu_grad(0) = 0`` (PyTorch's leaky_relu backward does the same).
+    """
+    x = as_float_array(x)
+    return x.dtype.type(alpha) * (x <= 0) + (x > 0)        # alpha + 0 or 0 + 1, exactly
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``x`` where ``x > 0``, ``alpha * (exp(x) - 1)`` where ``x <= 0``.
+
+    x: any shape -> same shape and dtype; values in ``(-alpha, inf)``. The exponential is only
+    ever taken of ``min(x, 0)`` (with ``expm1``, accurate near 0), so large x cannot overflow.
+    """
+    x = as_float_array(x)
+    zero = x.dtype.type(0)
+    with np.errstate(under="ignore"):
+        return np.maximum(x, zero) + x.dtype.type(alpha) * np.expm1(np.minimum(x, zero))
+
+
+def elu_grad(x, alpha=1.0):
+    """Derivative of ELU at the PRE-activation x: 1 where ``x > 0``, ``alpha * exp(x)`` where ``x <= 0``
+    (``alpha`` at the kink, the left branch; with ``alpha = 1`` both sides agree there).
+
+    x: any shape -> same shape and dtype; overflow-free (exp of ``min(x, 0)`` only).
+    """
+    x = as_float_array(x)
+    with np.errstate(under="ignore"):
+        neg = x.dtype.type(alpha) * np.exp(np.minimum(x, x.dtype.type(0)))
+        return neg * (x <= 0) + (x > 0)                    # the left value or exactly 1
+
+
+#: SELU's alpha and lambda (Klambauer et al., 2017, "Self-normalizing neural networks"), to the
+#: digits PyTorch and TensorFlow use. They are not tuned: they are the solution of two equations,
+#: E[selu(z)] = 0 and E[selu(z)**2] = 1 for z ~ N(0, 1), which make mean 0 and variance 1 a
+#: fixed point of a fully connected SELU layer with LeCun-normal weights (chapter 1 derives them).
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """Scaled ELU: ``lambda * x`` where ``x > 0``, ``lambda * alpha * (exp(x) - 1)`` where ``x <= 0``,
+    with ``alpha`` = :data:`SELU_ALPHA` (about 1.6733) and ``lambda`` = :data:`SELU_LAMBDA` (about 1.0507).
+
+    x: any shape -> same shape and dtype; values in ``(-lambda * alpha, inf)``, overflow-free.
+    """
+    x = as_float_array(x)
+    return x.dtype.type(SELU_LAMBDA) * elu(x, SELU_ALPHA)
+
+
+def selu_grad(x):
+    """Derivative of SELU at the PRE-activation x: ``lambda`` where ``x > 0``,
+    ``lambda * alpha * exp(x)`` where ``x <= 0``.
+
+    x: any shape -> same shape and dtype. SELU has a kink at 0 (``lambda * alpha`` is about 1.758 on
+    the left, ``lambda`` about 1.051 on the right); like PyTorch this takes the left branch there.
+    """
+    x = as_float_array(x)
+    return x.dtype.type(SELU_LAMBDA) * elu_grad(x, SELU_ALPHA)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_TANH_C = 0.044715
+
+
+def _normal_cdf(x64):
+    """Phi(x) of the standard normal for a float64 array, as ``erfc(-x / sqrt 2) / 2`` (accurate in
+    both tails; NumPy has no erf, so the standard library's is applied element by element)."""
+    z = (x64 * -math.sqrt(0.5)).ravel().tolist()
+    return 0.5 * np.fromiter(map(math.erfc, z), dtype=np.float64, count=len(z)).reshape(np.shape(x64))
+
+
+def gelu_exact_parts(x):
+    """``(gelu(x), Phi(x))`` of the exact GELU for a floating array x, both in x's dtype: the layer keeps
+    Phi for its backward pass (:func:`gelu_grad_from_cdf`), so that erfc is computed once."""
+    x64 = x.astype(np.float64, copy=False)
+    cdf = _normal_cdf(x64)
+    with np.errstate(under="ignore"):
+        return (x64 * cdf).astype(x.dtype, copy=False), cdf.astype(x.dtype, copy=False)
+
+
+def gelu_grad_from_cdf(x, cdf):
+    """The exact GELU's derivative ``Phi(x) + x * phi(x)`` given ``cdf = Phi(x)`` (x's dtype)."""
+    x64 = x.astype(np.float64, copy=False)
+    xc = np.clip(x64, -40.0, 40.0)                 # phi(40) is 0 already
+    with np.errstate(under="ignore"):
+        pdf = np.exp(-0.5 * xc * xc) / math.sqrt(2.0 * math.pi)
+        return (cdf.astype(np.float64, copy=False) + xc * pdf).astype(x.dtype, copy=False)
+
+
+def _check_approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' (the exact x * Phi(x), PyTorch's default) or "
+                         f"'tanh' (the tanh formula), got {approximate!r}.")
+
+
+def gelu(x, approximate="none"):
+    """Gaussian error linear unit: ``x * Phi(x)``, Phi the standard normal CDF.
+
+    x: any shape -> same shape and dtype. ``approximate="none"`` (the default, as in PyTorch's
+    ``nn.GELU``) computes Phi exactly through erfc; ``approximate="tanh"`` uses the formula
+    ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))``, which differs from the exact
+    value by less than 5e-4. Values in ``(-0.170, inf)``: the minimum is at x = -0.7518.
+    """
+    _check_approximate(approximate)
+    x = as_float_array(x)
+    f = x.dtype.type
+    with np.errstate(under="ignore"):              # tiny values round to 0, also in the float32 cast
+        if approximate == "tanh":                  # in the input's dtype
+            xc = np.clip(x, f(-10.0), f(10.0))     # beyond |x| = 10 the tanh is exactly +-1
+            return f(0.5) * x * (f(1.0) + np.tanh(f(_SQRT_2_OVER_PI) * (xc + f(_GELU_TANH_C) * xc * xc * xc)))
+        return gelu_exact_parts(x)[0]
+
+
+def gelu_grad(x, approximate="none"):
+    """Derivative of GELU at the PRE-activation x.
+
+    Exact: ``Phi(x) + x * phi(x)`` with phi the standard normal density. ``approximate="tanh"``:
+    the derivative of the tanh formula, ``0.5 * (1 + t) + 0.5 * x * (1 - t**2) * sqrt(2/pi) *
+    (1 + 3 * 0.044715 * x**2)`` with t the tanh. x: any shape -> same shape and dtype. GELU is
+    smooth: no kink, no convention needed. The derivative is negative for x < -0.7518 (down to
+    -0.129 at x = -sqrt 2) and exceeds 1 for x > 0.7518 (up to 1.129 at x = sqrt 2).
+    """
+    _check_approximate(approximate)
+    x = as_float_array(x)
+    f = x.dtype.type
+    with np.errstate(under="ignore"):
+        if approximate == "tanh":                  # in the input's dtype; 1 - t**2 is 0 beyond |x| = 10
+            xc = np.clip(x, f(-10.0), f(10.0))
+            t = np.tanh(f(_SQRT_2_OVER_PI) * (xc + f(_GELU_TANH_C) * xc * xc * xc))
+            return (f(0.5) * (f(1.0) + t)
+                    + f(0.5 * _SQRT_2_OVER_PI) * xc * (f(1.0) - t * t) * (f(1.0) + f(3 * _GELU_TANH_C) * xc * xc))
+        return gelu_grad_from_cdf(x, _normal_cdf(x.astype(np.float64, copy=False)))
+
+
+def _gelu_minimum() -> tuple[float, float]:
+    """(x, gelu(x)) at GELU's minimum: the root of Phi(x) + x phi(x) = 0 in [-1, -0.5], by bisection."""
+    lo, hi = -1.0, -0.5
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        slope = 0.5 * math.erfc(-mid / math.sqrt(2)) + mid * math.exp(-0.5 * mid * mid) / math.sqrt(2 * math.pi)
+        lo, hi = (mid, hi) if slope < 0 else (lo, mid)
+    return lo, lo * 0.5 * math.erfc(-lo / math.sqrt(2))
+
+
+GELU_ARGMIN, GELU_MIN = _gelu_minimum()
+
+
 # --------------------------------------------------------------------------- the activation table
 
 
@@ -246,6 +422,11 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(sigmoid, sigmoid_grad, (0.0, 1.0)),
     "tanh": Activation(tanh, tanh_grad, (-1.0, 1.0)),
     "relu": Activation(relu, relu_grad, (0.0, np.inf)),
+    # the defaults: slope 0.01 (PyTorch's), ELU's alpha = 1, GELU exact (PyTorch's approximate="none")
+    "leaky_relu": Activation(leaky_relu, leaky_relu_grad, (-np.inf, np.inf)),
+    "elu": Activation(elu, elu_grad, (-1.0, np.inf)),
+    "selu": Activation(selu, selu_grad, (-SELU_LAMBDA * SELU_ALPHA, np.inf)),
+    "gelu": Activation(gelu, gelu_grad, (GELU_MIN, np.inf)),
 }
 
 

@@ -31,12 +31,21 @@ Formulas (``w`` weight, ``g = dL/dw``):
       m_hat = m / (1 - beta1**t);  v_hat = v / (1 - beta2**t)
       w -= lr * m_hat / (sqrt(v_hat) + eps)
 
+Gradient-norm clipping (勾配クリッピング) acts on a whole gradient dict before any of them:
+``clip_grad_norm(grads, max_norm)`` is the pure function, ``ClipGradNorm(optimizer, max_norm)``
+wraps an optimizer so that every update is clipped (and records the norm before clipping).
+
 The in-place kernels below (``_*_inplace``) work on preallocated arrays with
 ``out=`` arguments so that a training step allocates (almost) nothing.
 
 ``lr`` is a positive number, or an array of positive numbers that broadcasts against every
 parameter: one learning rate per member of a stack of networks (shape ``(K, 1, 1)`` for the
 parameters of ``MultiLayerNet(weight_init=[...K initialisations...])``).
+
+Learning-rate schedules (学習率の減衰, chapter 4): ``step_decay(lr0, epoch, drop, every)`` and
+``cosine_decay(lr0, t, T, lr_min)`` give the rate of epoch/update number ``t = 0, 1, ...`` (counted
+from 0, as PyTorch's schedulers and Keras's schedules do); ``ScheduledOptimizer(optimizer, schedule)``
+sets ``optimizer.lr = schedule(t)`` before its ``t``-th update.
 """
 
 from __future__ import annotations
@@ -58,6 +67,11 @@ __all__ = [
     "AdaGrad",
     "RMSprop",
     "Adam",
+    "clip_grad_norm",
+    "ClipGradNorm",
+    "step_decay",
+    "cosine_decay",
+    "ScheduledOptimizer",
 ]
 
 
@@ -429,3 +443,190 @@ class Adam(Optimizer):
 
     def _counters(self):
         return (self.t,)
+
+
+# ----------------------------------------------------------------------------
+# gradient-norm clipping
+# ----------------------------------------------------------------------------
+def _global_norm(grads, where, strict=True):
+    """(float arrays, their global L2 norm accumulated in float64) of a gradient dict; with ``strict``,
+    a NaN/inf norm raises ValueError."""
+    if not isinstance(grads, dict) or not grads:
+        raise ValueError(f"{where}: grads must be a non-empty dict name -> array (e.g. net.gradient(x, t)), "
+                         f"got {type(grads).__name__}.")
+    arrays = {}
+    for key, g in grads.items():
+        g = np.asarray(g)
+        if g.dtype.kind != "f":
+            raise ValueError(f"{where}: grads[{key!r}] must be a float array, got dtype {g.dtype}.")
+        arrays[key] = g
+    total = 0.0
+    for g in arrays.values():
+        flat = g.astype(np.float64, copy=False).ravel()
+        total += float(np.dot(flat, flat))
+    norm = math.sqrt(total)
+    if strict and not math.isfinite(norm):
+        bad = [k for k, g in arrays.items() if not np.all(np.isfinite(g))]
+        raise ValueError(
+            f"{where}: the gradient norm is {norm}"
+            + (f" (non-finite entries in {bad})" if bad else " (the squares overflow even float64)")
+            + ". Clipping cannot repair a NaN/inf gradient: find the operation that produced it "
+            "(an overflowing exp, log(0), a learning rate that is far too high).")
+    return arrays, norm
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip the global norm of a gradient dict. grads: dict name -> float array (any shapes);
+    max_norm > 0  ->  (clipped, norm).
+
+    ``norm = sqrt(sum over every array of sum(g**2))``, one norm over all arrays together,
+    accumulated in float64 (the squares of float32 entries above about 1.8e19 overflow float32);
+    ``clipped[name] = g * min(1, max_norm / norm)``: new arrays of g's dtype, every array scaled by
+    the same factor, so the direction of the whole gradient is kept. A zero gradient comes back
+    unchanged. ``norm`` (a float) is the norm BEFORE clipping: log it, it is the diagnostic.
+
+    Frameworks: ``torch.nn.utils.clip_grad_norm_`` does the same in place (dividing by
+    ``norm + 1e-6``), Keras's ``global_clipnorm`` likewise. A NaN or infinite norm raises
+    ``ValueError``: clipping cannot repair a gradient that is already non-finite.
+    """
+    max_norm = _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+    arrays, norm = _global_norm(grads, "clip_grad_norm")
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * g.dtype.type(scale) for k, g in arrays.items()}, norm
+
+
+class ClipGradNorm:
+    """An optimizer that clips the gradient to a global norm of ``max_norm``, then lets ``optimizer``
+    update: ``ClipGradNorm(SGD(lr=0.1), max_norm=1.0).update(params, grads)``.
+
+    ``max_norm=None`` clips nothing and only records. ``norms``: the norm before clipping of every
+    update (a list of floats), ``clipped``: how many updates were scaled down. ``lr`` is the wrapped
+    optimizer's learning rate. A NaN/inf gradient is recorded and passed on unclipped (clipping
+    cannot repair it; the loss becomes NaN and the training loop's divergence stop reports it).
+    For one network: a stack of networks would get one norm over all its members.
+    """
+
+    def __init__(self, optimizer, max_norm=None):
+        if not callable(getattr(optimizer, "update", None)):
+            raise TypeError(f"ClipGradNorm wraps an optimizer with update(params, grads), got {type(optimizer).__name__}.")
+        self.optimizer = optimizer
+        self.max_norm = None if max_norm is None else _check_real(max_norm, "max_norm", low=0.0, low_open=True)
+        self.norms: list[float] = []
+        self.clipped = 0
+
+    @property
+    def lr(self):
+        return getattr(self.optimizer, "lr", None)
+
+    def update(self, params, grads):
+        """Clip ``grads`` (a new dict; the caller's arrays are untouched), record, then update ``params``."""
+        norm = _global_norm(grads, "ClipGradNorm", strict=False)[1]
+        if self.max_norm is not None and math.isfinite(norm) and norm > self.max_norm:
+            self.clipped += 1
+            grads = clip_grad_norm(grads, self.max_norm)[0]
+        self.norms.append(norm)
+        self.optimizer.update(params, grads)
+
+    def __repr__(self):
+        return f"ClipGradNorm({self.optimizer!r}, max_norm={self.max_norm})"
+
+
+# ----------------------------------------------------------------------------
+# learning-rate schedules (学習率の減衰)
+# ----------------------------------------------------------------------------
+def _check_counter(value, name: str):
+    """An epoch/update counter: a real number >= 0, or an array of them (returned as float64)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fiu" or not np.all(np.isfinite(value)) or np.any(value < 0):
+            raise ValueError(f"{name} must hold finite numbers >= 0 (counted from 0), got {value!r}.")
+        return value.astype(np.float64)
+    return _check_real(value, f"{name} (counted from 0)", low=0.0)
+
+
+def step_decay(lr0, epoch, drop, every):
+    """Step decay: the rate of epoch ``epoch`` (counted from 0) when the rate is multiplied by ``drop``
+    once every ``every`` epochs.
+
+    lr0 > 0; epoch >= 0 (a number, or an array of them); 0 < drop <= 1; every > 0.
+
+        lr = lr0 * drop ** floor(epoch / every)
+
+    Epochs 0 .. every-1 use lr0. PyTorch's ``StepLR(optimizer, step_size=every, gamma=drop)`` gives
+    the same rates when ``scheduler.step()`` is called once at the end of every epoch; Keras's
+    ``ExponentialDecay(lr0, every, drop, staircase=True)`` too, with ``epoch`` counting optimizer steps.
+    Returns a float (an array of the shape of ``epoch`` for an array).
+    """
+    lr0 = _check_real(lr0, "lr0 (the rate of the first epochs)", low=0.0, low_open=True)
+    epoch = _check_counter(epoch, "epoch")
+    drop = _check_real(drop, "drop (the factor the rate is multiplied by)", low=0.0, high=1.0, low_open=True)
+    every = _check_real(every, "every (epochs between two drops)", low=0.0, low_open=True)
+    return lr0 * drop ** np.floor(epoch / every) if isinstance(epoch, np.ndarray) else \
+        lr0 * drop ** math.floor(epoch / every)
+
+
+def cosine_decay(lr0, t, T, lr_min=0.0):
+    """Cosine decay: half a cosine from ``lr0`` at ``t = 0`` down to ``lr_min`` at ``t = T``, then
+    ``lr_min`` for every ``t >= T`` (this course's convention, as Keras's ``CosineDecay``).
+
+    lr0 >= lr_min >= 0; t >= 0 (a number, or an array of them); T > 0.
+
+        lr = lr_min + (lr0 - lr_min) * (1 + cos(pi * min(t, T) / T)) / 2
+
+    PyTorch's ``CosineAnnealingLR(optimizer, T_max=T, eta_min=lr_min)`` gives the same rates for
+    ``t <= T`` but does not stop there: stepped further, its rate climbs back up to ``lr0`` at ``2T``
+    (the cosine is periodic). Returns a float (an array of the shape of ``t`` for an array).
+    """
+    lr0 = _check_real(lr0, "lr0 (the rate at t = 0)", low=0.0)
+    lr_min = _check_real(lr_min, "lr_min (the rate from t = T on)", low=0.0)
+    if lr_min > lr0:
+        raise ValueError(f"lr_min ({lr_min}) must not exceed lr0 ({lr0}): the schedule decays from lr0 to lr_min.")
+    t = _check_counter(t, "t")
+    T = _check_real(T, "T (the number of updates of the decay)", low=0.0, low_open=True)
+    if isinstance(t, np.ndarray):
+        return lr_min + (lr0 - lr_min) * 0.5 * (1.0 + np.cos(np.pi * np.minimum(t, T) / T))
+    return lr_min + (lr0 - lr_min) * 0.5 * (1.0 + math.cos(math.pi * min(t, T) / T))
+
+
+class ScheduledOptimizer:
+    """An optimizer whose learning rate follows a schedule: before its update number ``t``
+    (0, 1, 2, ...), ``optimizer.lr = schedule(t)``; then the optimizer's own update.
+
+    ``schedule`` is a function of ``t`` returning a finite rate >= 0, for example
+    ``lambda t: cosine_decay(0.3, t, 200)``. ``t`` counts the updates made so far, ``rates`` lists
+    the rate of each. The state of the wrapped optimizer (velocity, moments, Adam's step count) is
+    kept: only the learning rate changes. Works wherever an optimizer does
+    (``update(params, grads)``).
+    """
+
+    def __init__(self, optimizer, schedule):
+        if not hasattr(optimizer, "update") or not hasattr(optimizer, "lr"):
+            raise ValueError(f"optimizer must be an optimizer with .lr and .update(params, grads) (e.g. SGD(0.1)), "
+                             f"got {type(optimizer).__name__}.")
+        if not callable(schedule):
+            raise ValueError(f"schedule must be a function of the update number t = 0, 1, ... returning the "
+                             f"learning rate, got {type(schedule).__name__}.")
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.t = 0
+        self.rates: list[float] = []
+
+    @property
+    def lr(self):
+        """The rate of the last update (the optimizer's own rate before the first)."""
+        return self.optimizer.lr
+
+    def update(self, params, grads):
+        rate = self.schedule(self.t)
+        rate = _check_real(rate, f"the schedule's learning rate at t = {self.t}", low=0.0)
+        self.optimizer.lr = rate
+        self.rates.append(rate)
+        self.t += 1
+        self.optimizer.update(params, grads)
+
+    def keep_members(self, index):
+        """Pass on to the wrapped optimizer which members of a stacked network survive (see dlcourse.train)."""
+        if hasattr(self.optimizer, "keep_members"):
+            self.optimizer.keep_members(index)
+
+    def __repr__(self):
+        return f"ScheduledOptimizer({self.optimizer!r}, t={self.t})"

@@ -63,11 +63,11 @@ def env(**extra) -> dict:
 
 
 def cli(root: Path, *args, timeout=600, check=True, **extra_env) -> subprocess.CompletedProcess:
-    """Run ``python -m dlcourse.course --root ROOT ARGS`` and return the finished process."""
-    proc = subprocess.run([sys.executable, "-m", "dlcourse.course", "--root", str(root), *map(str, args)],
+    """Run ``python -m dlgrade --root ROOT ARGS`` and return the finished process."""
+    proc = subprocess.run([sys.executable, "-m", "dlgrade", "--root", str(root), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env(**extra_env))
     if check and proc.returncode != 0:
-        raise AssertionError(f"`python -m dlcourse.course {' '.join(map(str, args))}` exited with "
+        raise AssertionError(f"`python -m dlgrade {' '.join(map(str, args))}` exited with "
                              f"{proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
 

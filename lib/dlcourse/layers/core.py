@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..functions import activation, as_float_array, relu, sigmoid, tanh, targets_as_rows
+from ..functions import (activation, as_float_array, gelu_exact_parts, gelu_grad_from_cdf, relu, sigmoid, tanh,
+                         targets_as_rows)
 
 __all__ = [
     "affine_forward",
@@ -29,6 +30,14 @@ __all__ = [
     "sigmoid_backward",
     "tanh_forward",
     "tanh_backward",
+    "leaky_relu_forward",
+    "leaky_relu_backward",
+    "elu_forward",
+    "elu_backward",
+    "selu_forward",
+    "selu_backward",
+    "gelu_forward",
+    "gelu_backward",
     "activation_layer",
     "softmax_cross_entropy_forward",
     "softmax_cross_entropy_backward",
@@ -175,10 +184,53 @@ def tanh_backward(dout, cache):
     return check_dout(dout, cache.shape, "tanh_backward") * (1 - cache * cache)
 
 
+def _from_table(name):
+    """The forward/backward pair of an element-wise activation of the table whose derivative is
+    computed from its input: the cache is a copy of the pre-activation x, and
+    ``dx = dout * derivative(x)``."""
+    act = activation(name)
+
+    def forward(x):
+        x = as_float_array(x, "x")
+        return act.function(x), x.copy()
+
+    def backward(dout, cache):
+        return check_dout(dout, cache.shape, f"{name}_backward") * act.derivative(cache)
+
+    forward.__name__, backward.__name__ = f"{name}_forward", f"{name}_backward"
+    forward.__qualname__, backward.__qualname__ = forward.__name__, backward.__name__
+    forward.__doc__ = (f"{name}: ``out = {name}(x)`` (:data:`dlcourse.functions.ACTIVATIONS`). x: any shape -> "
+                       f"out: same shape, cache = a copy of x (the pre-activation).")
+    backward.__doc__ = f"``dx = dout * {name}_grad(x)`` with x the pre-activation kept in the cache."
+    return forward, backward
+
+
+leaky_relu_forward, leaky_relu_backward = _from_table("leaky_relu")
+elu_forward, elu_backward = _from_table("elu")
+selu_forward, selu_backward = _from_table("selu")
+
+
+class GeluCache(NamedTuple):
+    x: np.ndarray  # a copy of the pre-activation
+    cdf: np.ndarray  # Phi(x), kept so that the backward pass needs no second erfc
+
+
+def gelu_forward(x):
+    """GELU (exact): ``out = x * Phi(x)``. x: any shape -> out: same shape, cache = (x, Phi(x))."""
+    x = as_float_array(x, "x")
+    out, cdf = gelu_exact_parts(x)
+    return out, GeluCache(x.copy(), cdf)
+
+
+def gelu_backward(dout, cache):
+    """``dx = dout * (Phi(x) + x * phi(x))`` with x and Phi(x) from the cache."""
+    return check_dout(dout, cache.x.shape, "gelu_backward") * gelu_grad_from_cdf(cache.x, cache.cdf)
+
+
 def activation_layer(name):
     """The pure functions of the activation ``name`` (a key of
     :data:`dlcourse.functions.ACTIVATIONS`): ``(relu_forward, relu_backward)`` for ``"relu"``,
-    and likewise ``sigmoid_*``, ``tanh_*``."""
+    and likewise ``sigmoid_*``, ``tanh_*``, ``leaky_relu_*``, ``elu_*``, ``selu_*``, ``gelu_*``."""
     activation(name)  # a clear error for unknown names
     return globals()[f"{name}_forward"], globals()[f"{name}_backward"]
 

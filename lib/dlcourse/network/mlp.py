@@ -31,7 +31,10 @@ class MultiLayerNet(NetBase):
         Features per sample (784 for MNIST) and classes (10).
     hidden_sizes: sequence of int
         Widths of the hidden layers, e.g. ``[100, 100]`` (may be empty: softmax regression).
-    activation: ``"relu"``, ``"sigmoid"`` or ``"tanh"``.
+    activation: a name of :data:`dlcourse.functions.ACTIVATIONS`: ``"relu"``, ``"sigmoid"``, ``"tanh"``,
+        ``"leaky_relu"`` (slope 0.01), ``"elu"``, ``"selu"`` or ``"gelu"`` (exact). For SELU's
+        self-normalising regime use ``weight_init="xavier"`` (the course's 1/sqrt(n_in), LeCun-normal)
+        and no batch norm.
     weight_init: ``"he"`` (default), ``"xavier"``, ``"glorot"``, ``"zero"`` or a positive float
         standard deviation such as 0.01, exactly as :func:`dlcourse.init.init_weights`.
         A SEQUENCE of K of those builds a stack of K networks trained side by side (see below).

@@ -11,7 +11,8 @@ Every experiment uses the library's parts: :class:`dlcourse.network.MultiLayerNe
   :func:`overfit_tiny_batch` (step 2, learn a few examples by heart), :func:`gradcheck_vs_step`
   (step 3, why the gradient check uses h = 1e-5 and float64).
 - Learning-rate schedules: :func:`cosine_decay`, :func:`step_decay`, :class:`ScheduledOptimizer`
-  (a :mod:`dlcourse.optimizers` optimizer whose rate follows a schedule), :func:`plot_schedules`.
+  (those of :mod:`dlcourse.optimizers`, chapter 4: an optimizer whose rate follows a schedule),
+  :func:`plot_schedules`.
 - Training: :func:`train_run` (one run with Adam and a schedule), :func:`lr_grid` (the explorer's
   precomputed runs), :func:`plot_run`, and :func:`plot_training` for the history dict of the graded
   notebook's own training loop.
@@ -19,12 +20,12 @@ Every experiment uses the library's parts: :class:`dlcourse.network.MultiLayerNe
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
 from dlcourse.figures import new_figure, smooth
+from dlcourse.optimizers import ScheduledOptimizer, cosine_decay, step_decay
 
 __all__ = [
     "capstone_data",
@@ -244,19 +245,7 @@ def plot_gradcheck_vs_step(result, threshold=1e-6, fig=None):
 
 
 # --------------------------------------------------------------------------- schedules
-def cosine_decay(lr0, t, T, lr_min=0.0):
-    """Cosine schedule: ``lr_min + (lr0 - lr_min) * (1 + cos(pi t / T)) / 2`` for 0 <= t <= T, ``lr_min`` after."""
-    if T <= 0:
-        raise ValueError(f"cosine_decay: T (the number of steps of the decay) must be positive, got {T}.")
-    t = min(max(t, 0), T)
-    return lr_min + 0.5 * (lr0 - lr_min) * (1.0 + math.cos(math.pi * t / T))
-
-
-def step_decay(lr0, epoch, drop=0.5, every=10):
-    """Step schedule: ``lr0 * drop ** (epoch // every)`` (the rate is multiplied by ``drop`` every ``every`` epochs)."""
-    if every <= 0:
-        raise ValueError(f"step_decay: every must be a positive number of epochs, got {every}.")
-    return lr0 * drop ** (epoch // every)
+# cosine_decay, step_decay and ScheduledOptimizer are dlcourse.optimizers' (chapter 4), imported above.
 
 
 #: the schedules the lecture compares: name -> rate at step t of T, for a start rate lr0
@@ -287,34 +276,6 @@ def plot_schedules(curves=None, fig=None):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-class ScheduledOptimizer:
-    """An optimizer of :mod:`dlcourse.optimizers` whose learning rate follows ``schedule(step)``.
-
-    ``update(params, grads)`` sets ``optimizer.lr = schedule(step)`` (step = 0, 1, ...) and then makes
-    the optimizer's own update; ``rates`` records every rate used. Works with :func:`dlcourse.train.train`.
-    """
-
-    def __init__(self, optimizer, schedule):
-        self.optimizer = optimizer
-        self.schedule = schedule
-        self.step = 0
-        self.rates: list[float] = []
-
-    @property
-    def lr(self):
-        return self.optimizer.lr
-
-    def update(self, params, grads):
-        rate = float(self.schedule(self.step))
-        self.optimizer.lr = rate
-        self.rates.append(rate)
-        self.step += 1
-        self.optimizer.update(params, grads)
-
-    def __repr__(self):
-        return f"ScheduledOptimizer({self.optimizer!r}, step {self.step})"
 
 
 # --------------------------------------------------------------------------- training

@@ -11,6 +11,14 @@
   the grey image does not show).
 - :data:`ILSVRC_RESULTS` and :func:`plot_ilsvrc`: the ILSVRC winners, with the published top-5
   errors and the course note's rounded ones.
+- :func:`plot_col2im_overlap`: the backward of im2col adds the copies of a pixel: how many
+  windows cover each pixel, and what a col2im that overwrites keeps instead.
+- :func:`input_gradient_by_convolution`, :func:`weight_gradient_by_convolution` and
+  :func:`plot_backward_as_convolution`: the backward pass of a convolution is itself a
+  convolution (scatter view and full-correlation view, with numbers).
+- :func:`plot_max_pool_backward`, :func:`pooling_ties` and :func:`compare_tie_rules`: max pooling's
+  backward routes each window's gradient to its maximum; how often windows tie, and what the rule for
+  ties changes in a trained network.
 - :func:`train_convnet`, :func:`plot_convnet_history`, :func:`plot_filters`,
   :func:`plot_feature_maps`: a ``SimpleConvNet`` trained on an MNIST subset and what its
   first layer learned.
@@ -22,15 +30,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.cnn import conv_output_size, im2col
+from dlcourse.cnn import col2im, conv_output_size, im2col
 from dlcourse.figures import static_figure
-from dlcourse.layers import avg_pool_forward, conv2d_forward, max_pool_forward, relu_forward
+from dlcourse.layers import (affine_backward, affine_forward, avg_pool_forward, conv2d_backward, conv2d_forward,
+                             max_pool_backward, max_pool_forward, relu_backward, relu_forward,
+                             softmax_cross_entropy_backward, softmax_cross_entropy_forward)
 
 __all__ = [
     "EDGE_FILTERS", "plot_edge_filters", "plot_pooling", "plot_im2col", "colour_edge_image",
     "CHANNEL_FILTERS", "plot_channels", "ALEXNET_LAYERS", "alexnet_shapes", "ILSVRC_RESULTS",
-    "HUMAN_TOP5_ERROR", "percent", "plot_ilsvrc", "train_convnet", "plot_convnet_history",
-    "plot_filters", "plot_feature_maps"
+    "HUMAN_TOP5_ERROR", "percent", "plot_ilsvrc", "plot_col2im_overlap", "input_gradient_by_convolution",
+    "weight_gradient_by_convolution", "plot_backward_as_convolution", "plot_max_pool_backward", "pooling_ties",
+    "compare_tie_rules", "train_convnet", "plot_convnet_history", "plot_filters", "plot_feature_maps"
 ]
 
 
@@ -81,13 +92,18 @@ def plot_edge_filters(image, filters=EDGE_FILTERS, names=("horizontal edges", "v
     return fig
 
 
-def _annotated(ax, a, title, cmap="Blues", fmt="{:g}"):
-    ax.imshow(a, cmap=cmap, vmin=min(0.0, float(a.min())), vmax=float(a.max()) or 1.0)
+def _annotated(ax, a, title, cmap="Blues", fmt="{:g}", vmax=None, signed=False):
+    if signed:  # gradients: blue negative, white 0, red positive, on one symmetric scale
+        m = vmax if vmax is not None else (float(np.abs(a).max()) or 1.0)
+        ax.imshow(a, cmap="bwr", vmin=-1.8 * m, vmax=1.8 * m)
+    else:
+        ax.imshow(a, cmap=cmap, vmin=min(0.0, float(a.min())),
+                  vmax=vmax if vmax is not None else (float(a.max()) or 1.0))
     for (i, j), v in np.ndenumerate(a):
-        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9)
+        ax.text(j, i, fmt.format(v + 0.0), ha="center", va="center", fontsize=9)
     ax.set_xticks(np.arange(a.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(a.shape[0] + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.grid(which="minor", color="0.8" if signed else "white", linewidth=1.5)
     ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
     ax.set_title(title, fontsize=9)
 
@@ -193,6 +209,249 @@ def plot_channels(image=None, filters=CHANNEL_FILTERS, names=("same slice on R, 
             ax.set_xticks([])
             ax.set_yticks([])
     return fig
+
+
+# --------------------------------------------------------------------------- backward passes
+
+
+def _window_outlines(ax, starts, size, colours=True):
+    from matplotlib.patches import Rectangle
+
+    k = 0
+    for i in starts:
+        for j in starts:
+            ax.add_patch(Rectangle((j - 0.5 + 0.04 * (k % 2), i - 0.5 + 0.04 * (k % 2)), size, size, fill=False,
+                                   linewidth=2.5, edgecolor=f"C{k % 10}" if colours else "k", zorder=3,
+                                   linestyle="-" if k % 2 == 0 else "--"))
+            k += 1
+
+
+def plot_col2im_overlap(size=5, filter_size=3, stride=2, pad=0):
+    """Why col2im must ADD: the copies of a pixel that im2col makes, counted.
+
+    One (size x size) image, windows of ``filter_size`` moved by ``stride`` (pad per side).
+    Panels: the padded image with every window outlined; ``col2im`` of a col of ones (how many
+    windows copied each image pixel = the gradient each pixel gets when every copy's gradient is
+    1); what a col2im that overwrites instead of adding returns for the same col (1 wherever a
+    window reaches), with the pixels where the two differ marked.
+    """
+    n = size + 2 * pad
+    oh = conv_output_size(size, filter_size, stride, pad)
+    starts = [stride * i for i in range(oh)]
+    shape = (1, 1, size, size)
+    ones = np.ones((oh * oh, filter_size * filter_size))
+    counts = col2im(ones, shape, filter_size, filter_size, stride, pad)[0, 0]
+    overwritten = (counts > 0).astype(float)
+    fig, (ax_win, ax_add, ax_over) = static_figure((10, 3.4), 1, 3)
+    grid = np.zeros((n, n))
+    grid[pad:pad + size, pad:pad + size] = 1.0
+    ax_win.imshow(grid, cmap="Greys", vmin=0, vmax=4)
+    ax_win.set_xticks(np.arange(n + 1) - 0.5, minor=True)
+    ax_win.set_yticks(np.arange(n + 1) - 0.5, minor=True)
+    ax_win.grid(which="minor", color="white", linewidth=1.5)
+    _window_outlines(ax_win, starts, filter_size)
+    ax_win.set_xlim(-0.6, n - 0.4)
+    ax_win.set_ylim(n - 0.4, -0.6)
+    ax_win.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax_win.set_title(f"{size}x{size} image, pad {pad}: {oh * oh} windows {filter_size}x{filter_size}, "
+                     f"stride {stride}", fontsize=9)
+    top = float(counts.max())
+    _annotated(ax_add, counts, "col2im(ones): windows per pixel\n(the gradient each pixel must get)",
+               cmap="Oranges", vmax=top)
+    _annotated(ax_over, overwritten, "an overwriting col2im keeps one copy\n(red: wrong gradient)",
+               cmap="Oranges", vmax=top)
+    from matplotlib.patches import Rectangle
+
+    for (i, j) in zip(*np.nonzero(overwritten != counts)):
+        ax_over.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, edgecolor="red", linewidth=2,
+                                    zorder=3))
+    wrong = int(np.count_nonzero(overwritten != counts))
+    fig.suptitle(f"im2col copies a pixel once per window that covers it; {wrong} of {size * size} pixels "
+                 "are covered more than once", fontsize=10)
+    return fig
+
+
+def input_gradient_by_convolution(dout, W, stride=1, pad=0):
+    """dL/dx of a convolution, computed as a convolution of dout (the transposed convolution).
+
+    dout: (N, FN, OH, OW); W: (FN, C, FH, FW) -> dx: (N, C, H, W) with H = (OH - 1)*stride + FH - 2*pad
+    (the input size, when the filter tiles the padded input). Steps:
+
+    1. dilate dout: put ``stride - 1`` zeros between neighbouring entries (nothing to do for stride 1);
+    2. pad it with FH - 1 (FW - 1) zeros on each side: the "full" correlation, every partial overlap;
+    3. cross-correlate (``conv2d_forward``, stride 1) with W' = W with its first two axes swapped,
+       (C, FN, FH, FW), and flipped in both spatial axes: W'[c, f, p, q] = W[f, c, FH-1-p, FW-1-q];
+    4. the result is dL/dx_padded; drop ``pad`` rows and columns on each side.
+    """
+    dout = np.asarray(dout, dtype=np.float64)
+    W = np.asarray(W, dtype=np.float64)
+    n, fn, oh, ow = dout.shape
+    _, c, fh, fw = W.shape
+    dilated = np.zeros((n, fn, (oh - 1) * stride + 1, (ow - 1) * stride + 1))
+    dilated[:, :, ::stride, ::stride] = dout
+    full = np.pad(dilated, ((0, 0), (0, 0), (fh - 1, fh - 1), (fw - 1, fw - 1)))
+    w_back = np.ascontiguousarray(W.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+    dx_padded, _ = conv2d_forward(full, w_back, np.zeros(c), stride=1, pad=0)
+    h, w = dx_padded.shape[2] - 2 * pad, dx_padded.shape[3] - 2 * pad
+    return dx_padded[:, :, pad:pad + h, pad:pad + w]
+
+
+def weight_gradient_by_convolution(x, dout, stride=1, pad=0):
+    """dL/dW of a convolution, computed as a convolution of the input with dout as the filter.
+
+    x: (N, C, H, W); dout: (N, FN, OH, OW) -> dW: (FN, C, FH, FW). The images' axis N plays the
+    part of the channels that are summed over: x_padded viewed as (C, N, H+2P, W+2P) is
+    cross-correlated (stride 1) with dout viewed as FN filters (N, OH, OW), dilated by the stride;
+    the (C, FN, FH, FW) result is transposed to (FN, C, FH, FW).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    dout = np.asarray(dout, dtype=np.float64)
+    n, fn, oh, ow = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    kernel = np.zeros((n, fn, (oh - 1) * stride + 1, (ow - 1) * stride + 1))
+    kernel[:, :, ::stride, ::stride] = dout
+    dw, _ = conv2d_forward(xp.transpose(1, 0, 2, 3), np.ascontiguousarray(kernel.transpose(1, 0, 2, 3)),
+                           np.zeros(fn), stride=1, pad=0)
+    return dw.transpose(1, 0, 2, 3)
+
+
+def plot_backward_as_convolution(dout=None, w=None, stride=1):
+    """One channel, one filter, no padding: dx two ways, every number written in.
+
+    dout: (OH, OW) upstream gradient; w: (FH, FW) filter. Top row (scatter): each output pixel
+    (i, j) sends dout[i, j] * w back onto the window it read; dx is the sum of these copies.
+    Bottom row (gather): dout dilated by the stride, padded with F-1 zeros, cross-correlated with
+    the flipped filter gives the same dx.
+    """
+    dout = np.array([[1.0, 2.0], [0.0, -1.0]]) if dout is None else np.asarray(dout, dtype=np.float64)
+    w = np.array([[2.0, -1.0], [1.0, 3.0]]) if w is None else np.asarray(w, dtype=np.float64)
+    oh, ow = dout.shape
+    fh, fw = w.shape
+    h, wd = (oh - 1) * stride + fh, (ow - 1) * stride + fw
+    copies = []
+    for i in range(oh):
+        for j in range(ow):
+            c = np.zeros((h, wd))
+            c[i * stride:i * stride + fh, j * stride:j * stride + fw] = dout[i, j] * w
+            copies.append(((i, j), c))
+    dx = sum(c for _, c in copies)
+    check = input_gradient_by_convolution(dout[None, None], w[None, None], stride=stride)[0, 0]
+    if not np.allclose(check, dx):  # pragma: no cover - the two views are the same mathematics
+        raise AssertionError("the scatter and the gather view disagree")
+    dilated = np.zeros(((oh - 1) * stride + 1, (ow - 1) * stride + 1))
+    dilated[::stride, ::stride] = dout
+    full = np.pad(dilated, ((fh - 1, fh - 1), (fw - 1, fw - 1)))
+    ncols = max(len(copies) + 2, 4)
+    fig, axes = static_figure((1.9 * ncols, 4.6), 2, ncols)
+    m = float(max(np.abs(dx).max(), np.abs(dout).max(), np.abs(w).max())) or 1.0
+    _annotated(axes[0, 0], dout, "dout", signed=True, vmax=m)
+    for k, ((i, j), c) in enumerate(copies):
+        _annotated(axes[0, 1 + k], c, f"dout[{i},{j}] x w\nat window ({i},{j})", signed=True, vmax=m)
+    _annotated(axes[0, 1 + len(copies)], dx, "sum = dx", signed=True, vmax=m)
+    what = "dout" if stride == 1 else f"dout dilated ({stride - 1} zero between)"
+    _annotated(axes[1, 0], full, f"{what}\n+ F-1 = {fh - 1} zero(s) around", signed=True, vmax=m)
+    _annotated(axes[1, 1], w[::-1, ::-1], "flipped filter\nw[::-1, ::-1]", signed=True, vmax=m)
+    _annotated(axes[1, 2], check, "cross-correlation\n= dx (the same)", signed=True, vmax=m)
+    for ax in list(axes[0, 2 + len(copies):]) + list(axes[1, 3:]):
+        ax.set_axis_off()
+    fig.suptitle(f"Backward of a {fh}x{fw} convolution, stride {stride}: scatter (top) = full correlation "
+                 "with the flipped filter (bottom)", fontsize=10)
+    return fig
+
+
+def plot_max_pool_backward(x=None, dout=None, pool=2, stride=2):
+    """Max pooling's backward on one small grid, every number written in.
+
+    x: (H, W) (default: the 4x4 grid of :func:`plot_pooling`); dout: (OH, OW). Panels: the
+    input with its windows and, in each, the position that receives the gradient (the first
+    maximum in row-major order) circled; dout; dx from :func:`dlcourse.layers.max_pool_backward`.
+    """
+    if x is None:
+        x = np.array([[1, 3, 2, 0], [4, 6, 1, 1], [0, 2, 9, 5], [3, 1, 4, 8]], dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    out, cache = max_pool_forward(x[None, None], pool, pool, stride)
+    dout = (np.arange(1.0, out.size + 1).reshape(out.shape[2:]) if dout is None
+            else np.asarray(dout, dtype=np.float64))
+    dx = max_pool_backward(dout[None, None], cache)[0, 0]
+    fig, (ax_in, ax_d, ax_dx) = static_figure((9, 3.1), 1, 3,
+                                              width_ratios=[x.shape[1], max(dout.shape[1], 2), x.shape[1]])
+    _annotated(ax_in, x, f"input, {pool}x{pool} windows, stride {stride}\n(circled: where the gradient goes)",
+               vmax=1.6 * float(np.abs(x).max() or 1.0))
+    _window_outlines(ax_in, [stride * i for i in range(out.shape[2])], pool)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            win = x[i * stride:i * stride + pool, j * stride:j * stride + pool]
+            p, q = divmod(int(np.argmax(win)), pool)
+            ax_in.plot(j * stride + q, i * stride + p, "o", markersize=22, markerfacecolor="none",
+                       markeredgecolor=f"C{(i * out.shape[3] + j) % 10}", markeredgewidth=2)
+    m = float(max(np.abs(dout).max(), np.abs(dx).max())) or 1.0
+    _annotated(ax_d, dout, "dout", signed=True, vmax=m)
+    _annotated(ax_dx, dx, "dx: each window's dout at its maximum;\noverlapping windows add", signed=True, vmax=m)
+    return fig
+
+
+def pooling_ties(maps, pool=2, stride=2):
+    """How often a max-pooling window has a tie: maps (N, C, H, W) -> dict of fractions.
+
+    ``"tied"``: windows whose maximum occurs more than once; ``"tied_at_zero"``: tied windows whose
+    maximum is 0 (after a ReLU: every entry of the window is 0); ``"tied_positive"``: tied windows
+    with a positive maximum (the only ties whose gradient can survive a ReLU in front of the pool).
+    """
+    maps = np.asarray(maps)
+    n, c, h, w = maps.shape
+    windows = im2col(maps.reshape(n * c, 1, h, w), pool, pool, stride, 0)
+    top = windows.max(axis=1)
+    tied = np.count_nonzero(windows == top[:, None], axis=1) > 1
+    total = len(windows)
+    return {"windows": total, "tied": float(np.mean(tied)), "tied_at_zero": float(np.mean(tied & (top == 0))),
+            "tied_positive": float(np.mean(tied & (top > 0)))}
+
+
+def compare_tie_rules(net, x, t):
+    """The gradients of a ``SimpleConvNet`` with two rules for ties in max pooling.
+
+    net: a :class:`dlcourse.network.SimpleConvNet` (2x2 pooling, stride 2); x: (N, C, H, W); t: (N,)
+    labels. The loss and its gradients are computed (in float64) with the pure layer functions of
+    :mod:`dlcourse.layers`, once with this course's rule (a tied window's gradient goes to its FIRST
+    maximum in row-major order) and once with the LAST maximum (the same pooling applied to the maps
+    flipped in both axes). Returns a dict: ``"routed_differently"``, the share of the conv layer's
+    output positions whose gradient differs between the two rules, and ``"dW1"``, ``"db1"``, the
+    largest difference of those gradients relative to their largest entry.
+    """
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in net.params.items()}
+    cp = net.conv_param
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+
+    def gradients(flip):
+        conv, conv_cache = conv2d_forward(x, p["W1"], p["b1"], stride=cp["stride"], pad=cp["pad"])
+        maps, relu_cache = relu_forward(conv)
+        source = maps[:, :, ::-1, ::-1] if flip else maps
+        pooled, pool_cache = max_pool_forward(source, 2, 2, 2)
+        if flip:
+            pooled = pooled[:, :, ::-1, ::-1]
+        hidden, cache2 = affine_forward(pooled.reshape(n, -1), p["W2"], p["b2"])
+        act, relu2_cache = relu_forward(hidden)
+        logits, cache3 = affine_forward(act, p["W3"], p["b3"])
+        _, loss_cache = softmax_cross_entropy_forward(logits, t)
+        d, _, _ = affine_backward(softmax_cross_entropy_backward(1.0, loss_cache), cache3)
+        d, _, _ = affine_backward(relu_backward(d, relu2_cache), cache2)
+        d = d.reshape(pooled.shape)
+        if flip:
+            d = max_pool_backward(np.ascontiguousarray(d[:, :, ::-1, ::-1]), pool_cache)[:, :, ::-1, ::-1]
+        else:
+            d = max_pool_backward(d, pool_cache)
+        dmaps = d
+        _, dW1, db1 = conv2d_backward(relu_backward(dmaps, relu_cache), conv_cache)
+        return dmaps, dW1, db1
+
+    first, last = gradients(False), gradients(True)
+
+    def rel(a, b):
+        return float(np.abs(a - b).max() / (np.abs(a).max() or 1.0))
+
+    return {"routed_differently": float(np.mean(first[0] != last[0])), "dW1": rel(first[1], last[1]),
+            "db1": rel(first[2], last[2])}
 
 
 # --------------------------------------------------------------------------- AlexNet

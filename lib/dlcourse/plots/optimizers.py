@@ -19,6 +19,12 @@ that data on a Matplotlib figure and return it.
 - :func:`first_step_sizes`: why SGD is stuck there: the size of the first update per layer,
   SGD against Adam.
 - :func:`lr_sweep_on_mnist`: the same comparison at several learning rates per optimizer.
+- Learning-rate decay (学習率の減衰): :func:`noisy_bowl_runs` (SGD/Momentum with a schedule on
+  :func:`bowl` with noisy gradients, through :func:`_descend`), :func:`noise_floor` (where a constant
+  rate settles), :func:`expected_bowl_loss` (the exact mean, from the recursion of mean and
+  variance), :func:`best_constant_rate`, :func:`schedule_rates`, and the figures
+  :func:`plot_noise_floor`, :func:`plot_schedules`, :func:`plot_decay_comparison`,
+  :func:`plot_decay_on_mnist`.
 """
 
 from __future__ import annotations
@@ -56,6 +62,23 @@ __all__ = [
     "plot_saddle",
     "lr_sweep_on_mnist",
     "plot_lr_sweep",
+    "CURVATURES",
+    "NOISE_STD",
+    "DECAY_STEPS",
+    "DECAY_SETTINGS",
+    "SCHEDULES",
+    "schedule_rates",
+    "bowl_noise",
+    "noisy_bowl_runs",
+    "noise_floor",
+    "expected_bowl_loss",
+    "best_constant_rate",
+    "noise_floor_runs",
+    "plot_noise_floor",
+    "decay_comparison",
+    "plot_schedules",
+    "plot_decay_comparison",
+    "plot_decay_on_mnist",
 ]
 
 #: The optimizers of the chapter, in the order they are taught.
@@ -219,7 +242,8 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
     """Train the course note's network once per optimizer and record its learning curves.
 
     x_train: (N, 784), t_train: (N,) labels (or one-hot); the same for the test set.
-    optimizers: dict ``label -> (name, lr, kwargs)``, e.g. ``{"Adam": ("Adam", 0.01, {})}``.
+    optimizers: dict ``label -> (name, lr, kwargs)``, e.g. ``{"Adam": ("Adam", 0.01, {})}``; ``kwargs`` may
+    hold a ``"schedule"``: a function of the iteration 0, 1, ... that returns its learning rate.
     Each run uses the same initial weights and the same minibatches (drawn with replacement,
     as in the note) from ``np.random.default_rng(seed)``. The test accuracy is measured every
     ``eval_every`` iterations on a fixed subset of ``eval_samples`` test images, and at the
@@ -240,7 +264,12 @@ def compare_on_mnist(x_train, t_train, x_test, t_test, optimizers, *, iters=1000
     for label, (name, lr, kwargs) in optimizers.items():
         net = MultiLayerNet(x_train.shape[1], list(hidden_sizes), 10, activation=activation,
                             weight_init=weight_init, rng=np.random.default_rng(init_seed), dtype=dtype)
-        history = fit(net, make_optimizer(name, lr, **kwargs), x_train, t_train, iter(batches), iters=iters,
+        kwargs = dict(kwargs)
+        schedule = kwargs.pop("schedule", None)        # a function of the iteration 0, 1, ... -> its rate
+        opt = make_optimizer(name, lr, **kwargs)
+        if schedule is not None:
+            opt = optim.ScheduledOptimizer(opt, schedule)
+        history = fit(net, opt, x_train, t_train, iter(batches), iters=iters,
                       evaluate=accuracy_on(test_acc=(x_test[sub], t_test[sub])),
                       eval_at=range(eval_every, iters + 1, eval_every), numpy_errors=None)
         results[label] = {
@@ -487,5 +516,274 @@ def plot_lr_sweep(sweep, mark=0.01, fig=None):
     ax.set_ylim(0, 1.08)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------
+# learning-rate decay (学習率の減衰) on the valley with noisy gradients
+# ----------------------------------------------------------------------------
+#: The curvatures of :func:`bowl` along x and y (the eigenvalues of its Hessian).
+CURVATURES = (0.1, 2.0)
+
+#: The lecture's and the graded notebook's setting: noise of standard deviation 1 on each
+#: coordinate of the gradient, 200 updates, the schedules' settings.
+NOISE_STD = 1.0
+DECAY_STEPS = 200
+DECAY_SETTINGS = {"lr0": 0.4, "drop": 0.5, "every": 40, "lr_min": 0.0}
+
+#: The schedules compared, in the order (and colours) of the figures.
+SCHEDULES = ("constant", "step", "cosine")
+
+
+def schedule_rates(kind, steps, lr0, *, drop=0.5, every=40, lr_min=0.0):
+    """The learning rates of updates t = 0 .. steps-1 of one schedule: (steps,) float64.
+
+    ``kind``: "constant" (lr0 throughout), "step" (:func:`dlcourse.optimizers.step_decay` with
+    ``drop``/``every``, counted in updates) or "cosine" (:func:`dlcourse.optimizers.cosine_decay`
+    from lr0 to ``lr_min`` over T = ``steps``).
+    """
+    t = np.arange(int(steps), dtype=np.float64)
+    if kind == "constant":
+        return np.full(len(t), float(lr0))
+    if kind == "step":
+        return optim.step_decay(lr0, t, drop, every)
+    if kind == "cosine":
+        return optim.cosine_decay(lr0, t, max(int(steps), 1), lr_min)
+    raise ValueError(f"unknown schedule {kind!r}; choose one of {', '.join(SCHEDULES)}.")
+
+
+def bowl_noise(steps, runs, seed=0):
+    """Standard normal draws (steps, runs, 2) for :func:`noisy_bowl_runs` (scaled there by the noise std)."""
+    return np.random.default_rng(seed).standard_normal((int(steps), int(runs), 2))
+
+
+def noisy_bowl_runs(rates, *, noise_std=NOISE_STD, momentum=0.0, runs=500, seed=0, noise=None, start=START):
+    """``runs`` independent runs of SGD (``momentum`` 0) or Momentum on :func:`bowl` from ``start``,
+    the learning rate of update t being ``rates[t]``, with noisy gradients
+
+        g_t = grad f(w_{t-1}) + noise_std * xi_t,    xi_t ~ N(0, I), independent,
+
+    as a minibatch gradient is the true gradient plus noise. ``noise``: the draws xi, (steps, runs, 2),
+    so that several schedules can share them (by default :func:`bowl_noise` of ``seed``). Every run
+    follows :func:`_descend` with a :class:`dlcourse.optimizers.ScheduledOptimizer`.
+
+    Returns ``{"points": (k, runs, 2), "loss": (k, runs), "mean_loss": (k,), "lr": (steps,)}``,
+    k = steps + 1 unless the runs blew up.
+    """
+    rates = np.asarray(rates, dtype=np.float64).ravel()
+    steps = len(rates)
+    xi = bowl_noise(steps, runs, seed) if noise is None else np.asarray(noise, dtype=np.float64)
+    if xi.ndim != 3 or xi.shape[0] < steps or xi.shape[2] != 2:
+        raise ValueError(f"noise must have the shape (steps, runs, 2) with at least {steps} steps, got {xi.shape}.")
+    draws = iter(noise_std * xi)
+    base = make_optimizer("Momentum", 1.0, momentum=momentum) if momentum else make_optimizer("SGD", 1.0)
+    opt = optim.ScheduledOptimizer(base, lambda t: rates[t])
+    w0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (xi.shape[1], 2))
+    points = _descend(opt, lambda w: bowl_grad(w) + next(draws), w0, steps)
+    loss = bowl(points[..., 0], points[..., 1])
+    return {"points": points, "loss": loss, "mean_loss": loss.mean(axis=1), "lr": rates}
+
+
+def noise_floor(lr, *, noise_std=NOISE_STD, momentum=0.0, curvatures=CURVATURES):
+    """The mean of f where SGD/Momentum with a CONSTANT rate settles on ``f = sum_i lam_i w_i**2 / 2``
+    with gradient noise of std ``noise_std`` per coordinate:
+
+        sum_i  lr sigma**2 (1 + mu) / (2 (1 - mu) (2 (1 + mu) - lr lam_i))
+
+    (for mu = 0: lr sigma**2 / (2 (2 - lr lam_i)) per direction, about lr sigma**2 / 4 when lr lam_i is
+    small). ``inf`` where a direction is unstable (lr lam_i >= 2 (1 + mu)). ``lr`` may be an array.
+    """
+    lr = np.asarray(lr, dtype=np.float64)
+    mu = float(momentum)
+    total = np.zeros_like(lr)
+    for lam in curvatures:
+        denom = 2.0 * (1.0 - mu) * (2.0 * (1.0 + mu) - lr * lam)
+        with np.errstate(divide="ignore"):
+            total = total + np.where(denom > 0, lr * noise_std ** 2 * (1.0 + mu) / np.where(denom > 0, denom, 1.0),
+                                     np.inf)
+    return total if total.ndim else float(total)
+
+
+def expected_bowl_loss(rates, *, noise_std=NOISE_STD, momentum=0.0, curvatures=CURVATURES, start=START):
+    """The exact mean of f(w_t), t = 0 .. n, over infinitely many runs of :func:`noisy_bowl_runs`.
+
+    Each direction i is a linear recursion in the state (w, v) driven by noise, so its mean and
+    its covariance follow exactly:  mean' = A mean,  C' = A C A^T + b b^T  with
+    A = [[1 - lr lam, mu], [-lr lam, mu]] and b = -lr sigma (1, 1); E[f] = sum_i lam_i (mean_w**2 + C_ww) / 2.
+    ``rates`` (..., n): one schedule, or many at once (leading axes); ``momentum`` broadcasts against
+    those axes. Returns (..., n + 1).
+    """
+    rates = np.asarray(rates, dtype=np.float64)
+    shape = rates.shape[:-1]
+    mu = np.broadcast_to(np.asarray(momentum, dtype=np.float64), shape)
+    out = np.zeros(shape + (rates.shape[-1] + 1,))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for lam, w0 in zip(curvatures, start):
+            mw, mv = np.full(shape, float(w0)), np.zeros(shape)
+            p, q, s = np.zeros(shape), np.zeros(shape), np.zeros(shape)     # E[w w], E[w v], E[v v] about the mean
+            out[..., 0] += 0.5 * lam * mw ** 2
+            for k in range(rates.shape[-1]):
+                a = rates[..., k] * lam
+                n2 = (rates[..., k] * noise_std) ** 2
+                mw, mv = (1 - a) * mw + mu * mv, -a * mw + mu * mv
+                p, q, s = ((1 - a) ** 2 * p + 2 * (1 - a) * mu * q + mu ** 2 * s + n2,
+                           -a * (1 - a) * p + mu * (1 - 2 * a) * q + mu ** 2 * s + n2,
+                           a * a * p - 2 * a * mu * q + mu ** 2 * s + n2)
+                out[..., k + 1] += 0.5 * lam * (mw ** 2 + p)
+    return out
+
+
+def best_constant_rate(steps=DECAY_STEPS, *, noise_std=NOISE_STD, momenta=(0.0,), lrs=np.geomspace(1e-4, 1.2, 300)):
+    """The constant learning rate (and momentum among ``momenta``) with the lowest exact mean f after
+    ``steps`` updates (:func:`expected_bowl_loss`), searched on the grid ``lrs`` x ``momenta``.
+
+    Returns ``{"loss": float, "lr": float, "momentum": float, "grid": (len(momenta), len(lrs)) losses,
+    "lrs", "momenta"}``.
+    """
+    lrs = np.asarray(lrs, dtype=np.float64)
+    mus = np.asarray(momenta, dtype=np.float64)
+    rates = np.broadcast_to(lrs[None, :, None], (len(mus), len(lrs), int(steps)))
+    grid = expected_bowl_loss(rates, noise_std=noise_std, momentum=mus[:, None])[..., -1]
+    grid = np.where(np.isfinite(grid), grid, np.inf)
+    i, j = np.unravel_index(int(np.argmin(grid)), grid.shape)
+    return {"loss": float(grid[i, j]), "lr": float(lrs[j]), "momentum": float(mus[i]), "grid": grid,
+            "lrs": lrs, "momenta": mus}
+
+
+def noise_floor_runs(lrs=(0.05, 0.2, 0.5), steps=400, *, noise_std=NOISE_STD, runs=500, seed=0):
+    """SGD with each constant rate of ``lrs`` on the noisy valley (the same noise for all).
+
+    Returns ``{"lrs", "steps", "mean_loss": (len(lrs), steps + 1) measured, "expected": the same from
+    :func:`expected_bowl_loss`, "floor": (len(lrs),) from :func:`noise_floor`}``.
+    """
+    xi = bowl_noise(steps, runs, seed)
+    measured = np.array([noisy_bowl_runs(np.full(steps, lr), noise_std=noise_std, noise=xi)["mean_loss"] for lr in lrs])
+    expected = expected_bowl_loss(np.repeat(np.asarray(lrs, dtype=np.float64)[:, None], steps, axis=1),
+                                  noise_std=noise_std)
+    return {"lrs": np.asarray(lrs, dtype=np.float64), "steps": int(steps), "runs": int(runs), "mean_loss": measured,
+            "expected": expected, "floor": noise_floor(np.asarray(lrs, dtype=np.float64), noise_std=noise_std)}
+
+
+def plot_noise_floor(result=None, fig=None):
+    """Mean f of SGD at each constant rate (solid: measured over the runs; dashed: the predicted floor)."""
+    from matplotlib.figure import Figure
+
+    result = result or noise_floor_runs()
+    fig = fig or Figure(figsize=(8, 3.8))
+    ax = fig.subplots()
+    t = np.arange(result["steps"] + 1)
+    for i, lr in enumerate(result["lrs"]):
+        ax.semilogy(t, result["mean_loss"][i], color=f"C{i}", label=f"lr {lr:g}: floor {result['floor'][i]:.3g}")
+        ax.axhline(result["floor"][i], color=f"C{i}", linestyle="--", linewidth=1)
+    ax.set_xlabel("update t")
+    ax.set_ylabel(f"mean f over {result['runs']} runs (log)")
+    ax.set_title("SGD with a constant rate and noisy gradients: each rate levels off at its own floor "
+                 "(dashed: the prediction)", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def decay_comparison(steps=DECAY_STEPS, *, lr0=DECAY_SETTINGS["lr0"], drop=DECAY_SETTINGS["drop"],
+                     every=DECAY_SETTINGS["every"], lr_min=DECAY_SETTINGS["lr_min"], noise_std=NOISE_STD,
+                     momentum=0.0, runs=1000, seed=0):
+    """A constant rate, step decay and cosine decay, all starting at ``lr0``, on the noisy valley with
+    the same noise. Returns ``{name: {"lr", "mean_loss" (measured), "expected", "path" (run 0's points)}}``
+    for every name of :data:`SCHEDULES`, plus ``"settings"``.
+    """
+    xi = bowl_noise(steps, runs, seed)
+    out = {"settings": {"steps": int(steps), "lr0": lr0, "drop": drop, "every": every, "lr_min": lr_min,
+                        "noise_std": noise_std, "momentum": momentum, "runs": int(runs)}}
+    for kind in SCHEDULES:
+        rates = schedule_rates(kind, steps, lr0, drop=drop, every=every, lr_min=lr_min)
+        run = noisy_bowl_runs(rates, noise_std=noise_std, momentum=momentum, noise=xi)
+        out[kind] = {"lr": rates, "mean_loss": run["mean_loss"], "path": run["points"][:, 0],
+                     "expected": expected_bowl_loss(rates, noise_std=noise_std, momentum=momentum)}
+    return out
+
+
+def plot_schedules(steps=DECAY_STEPS, *, lr0=DECAY_SETTINGS["lr0"], drop=DECAY_SETTINGS["drop"],
+                   every=DECAY_SETTINGS["every"], lr_min=DECAY_SETTINGS["lr_min"], fig=None):
+    """The learning rate of each schedule of :data:`SCHEDULES` over ``steps`` updates."""
+    from matplotlib.figure import Figure
+
+    fig = fig or Figure(figsize=(8, 3.2))
+    ax = fig.subplots()
+    labels = {"constant": f"constant {lr0:g}", "step": f"step: × {drop:g} every {every:g} updates",
+              "cosine": f"cosine: {lr0:g} → {lr_min:g} over T = {steps}"}
+    for i, kind in enumerate(SCHEDULES):
+        ax.step(np.arange(steps), schedule_rates(kind, steps, lr0, drop=drop, every=every, lr_min=lr_min),
+                where="post", color=f"C{i}", label=labels[kind])
+    ax.set_xlabel("update t (counted from 0)")
+    ax.set_ylabel("learning rate")
+    ax.set_ylim(0, lr0 * 1.1)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decay_comparison(result=None, best=None, fig=None):
+    """Left: mean f of each schedule (solid: measured; dotted: exact). Right: the exact mean f after
+    the run for every CONSTANT rate (one line per momentum of ``best['grid']``) against the schedules'."""
+    from matplotlib.figure import Figure
+
+    result = result or decay_comparison()
+    s = result["settings"]
+    fig = fig or Figure(figsize=(13, 4))
+    ax_t, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
+    t = np.arange(s["steps"] + 1)
+    for i, kind in enumerate(SCHEDULES):
+        r = result[kind]
+        ax_t.semilogy(t, r["mean_loss"], color=f"C{i}", label=f"{kind}: f = {r['mean_loss'][-1]:.3g} at the end")
+        ax_t.semilogy(t, r["expected"], color=f"C{i}", linestyle=":", linewidth=1)
+    ax_t.set_xlabel("update t")
+    ax_t.set_ylabel(f"mean f over {s['runs']} runs (log)")
+    ax_t.set_title(f"all start at lr {s['lr0']:g}, noise std {s['noise_std']:g} (dotted: exact mean)", fontsize=9)
+    ax_t.grid(True, which="major", alpha=0.3)
+    ax_t.legend(fontsize=8)
+    if best is not None:
+        for k, mu in enumerate(best["momenta"]):
+            ax_c.loglog(best["lrs"], best["grid"][k], color=f"C{3 + k}", label=f"constant rate, momentum {mu:g}")
+        ax_c.plot([best["lr"]], [best["loss"]], "ko", markersize=4)
+        ax_c.annotate(f"best constant: {best['loss']:.3g}", (best["lr"], best["loss"]), textcoords="offset points",
+                      xytext=(5, -14), fontsize=8)
+    for i, kind in enumerate(SCHEDULES[1:], start=1):
+        ax_c.axhline(result[kind]["expected"][-1], color=f"C{i}", linestyle="--", linewidth=1,
+                     label=f"{kind} decay from {s['lr0']:g}: {result[kind]['expected'][-1]:.3g}")
+    ax_c.set_ylim(0.02, 10)
+    ax_c.set_xlabel("constant learning rate (log)")
+    ax_c.set_ylabel(f"exact mean f after {s['steps']} updates")
+    ax_c.grid(True, which="major", alpha=0.3)
+    ax_c.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_decay_on_mnist(results, fig=None, width=50):
+    """Learning curves of :func:`compare_on_mnist` runs that differ by their schedule: the training loss
+    (mean of ``width`` minibatches, log scale) and the test accuracy, zoomed in on the last points."""
+    from matplotlib.figure import Figure
+
+    fig = fig or Figure(figsize=(12, 3.8))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    accs = []
+    for i, (label, r) in enumerate(results.items()):
+        ax_loss.semilogy(*smooth(r["loss"], width), color=f"C{i}", label=label)
+        ax_acc.plot(r["eval_iters"], 100 * r["test_acc"], "o-", color=f"C{i}", markersize=3,
+                    label=f"{label}: {100 * r['final_test_acc']:.1f}% (whole test set)")
+        accs.append(r["test_acc"][len(r["test_acc"]) // 4:])
+    ax_loss.set_xlabel("iteration")
+    ax_loss.set_ylabel(f"training loss (mean of {width} batches, log)")
+    ax_loss.grid(True, which="both", alpha=0.3)
+    ax_loss.legend(fontsize=8)
+    low = 100 * min(float(np.min(a)) for a in accs)
+    ax_acc.set_ylim(np.floor(low - 0.5), 100 * max(float(np.max(a)) for a in accs) + 0.6)
+    ax_acc.set_xlabel("iteration")
+    ax_acc.set_ylabel("test accuracy (%), 2000 test images")
+    ax_acc.grid(True, alpha=0.3)
+    ax_acc.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

@@ -1,43 +1,28 @@
-"""``python -m dlcourse.sandbox check | grade CHAPTER [--student ID ...] [--workers N] [--unsandboxed]``."""
+"""``python -m dlcourse.sandbox ...`` (deprecated): runs the same command of ``python -m dlgrade``."""
 
-from __future__ import annotations
-
-import argparse
+import os
 import sys
-from pathlib import Path
-
-from .bwrap import SandboxUnavailable, probe
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m dlcourse.sandbox",
-                                description="Sandboxed, out-of-process grading checks for nbgrader.")
-    sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="tell whether bubblewrap can sandbox student code on this machine")
-    g = sub.add_parser("grade", help="after `nbgrader autograde CHAPTER`: replace every autograded score by the "
-                                     "out-of-process checks' score (gradebook and autograded notebooks)")
-    g.add_argument("chapter")
-    g.add_argument("--root", default=".", help="course folder (default: the current folder)")
-    g.add_argument("--student", action="append", help="only this student (repeatable)")
-    g.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
-    g.add_argument("--db-url", default=None, help="gradebook (default: sqlite:///ROOT/gradebook.db)")
-    g.add_argument("--unsandboxed", action="store_true",
-                   help="grade even when bubblewrap cannot work (DANGEROUS: student code gets your rights)")
-    args = p.parse_args(argv)
-    if args.command == "check":
-        ok, why = probe()
-        print(("OK: " if ok else "NOT AVAILABLE: ") + why)
-        return 0 if ok else 1
-    from .gradebook import grade_course
+def translate(argv: list[str]) -> list[str]:
+    """``check`` -> ``sandbox check``; ``grade CHAPTER [--root R] ...`` -> ``[--root R] rescore CHAPTER ...``."""
+    if argv[:1] == ["check"]:
+        return ["sandbox", "check", *argv[1:]]
+    if argv[:1] == ["grade"]:
+        rest, root = list(argv[1:]), []
+        if "--root" in rest:
+            i = rest.index("--root")
+            root, rest = rest[i:i + 2], rest[:i] + rest[i + 2:]
+        return [*root, "rescore", *rest]
+    return argv
 
-    try:
-        grade_course(Path(args.root), args.chapter, args.student, workers=args.workers,
-                     allow_unsandboxed=args.unsandboxed, db_url=args.db_url)
-    except SandboxUnavailable as exc:
-        print(f"error: refusing to grade without a sandbox: {exc}", file=sys.stderr)
-        return 2
-    return 0
+
+def main(argv: list[str]) -> None:
+    new = translate(argv)
+    print(f"note: `python -m dlcourse.sandbox` is deprecated and will be removed in the next release; it moved to "
+          f"`python -m dlgrade`. Running: python -m dlgrade {' '.join(new)}", file=sys.stderr, flush=True)
+    os.execv(sys.executable, [sys.executable, "-m", "dlgrade", *new])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(sys.argv[1:])

@@ -1,11 +1,11 @@
 """Explorer of chapter 1: how activation, depth and weight scale decide the gradient of each layer.
 
-:func:`layer_statistics` is the pure compute part (tested directly): a deep fully connected
-network of equal-width hidden layers, fed a fixed batch of random inputs, with a softmax
-cross-entropy output, composed of the layer functions of :mod:`dlcourse.layers`; it returns the
-mean |dE/dW| of every layer, the mean |dE/du| that reaches each hidden layer (the backward signal)
-and the histograms of the hidden activations.
-:class:`ActivationExplorer` draws them and redraws in place when a control changes.
+:func:`dlcourse.plots.activations.layer_statistics` is the pure compute part (re-exported here): a
+deep fully connected network of equal-width hidden layers, fed a fixed batch of random inputs, with
+a softmax cross-entropy output; it returns the mean |dE/dW| of every layer, the mean |dE/du| that
+reaches each hidden layer (the backward signal), the histograms of the hidden activations and their
+per-layer statistics. :class:`ActivationExplorer` draws them and redraws in place when a control
+changes; its activation control offers every activation of :data:`dlcourse.functions.ACTIVATIONS`.
 """
 
 from __future__ import annotations
@@ -14,96 +14,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures import FigureView, new_figure
-from ..functions import ACTIVATIONS, activation as lookup_activation
-from ..layers import (
-    activation_layer,
-    affine_backward,
-    affine_forward,
-    softmax_cross_entropy_backward,
-    softmax_cross_entropy_forward,
-)
+from ..functions import ACTIVATIONS
+from ..plots.activations import layer_statistics
 
 __all__ = ["layer_statistics", "ActivationExplorer"]
-
-
-class _Setup:
-    """Fixed random inputs, labels and unit-variance weight matrices, drawn once per (width, depth, seed)."""
-
-    def __init__(self, width: int, max_depth: int, n_samples: int, n_classes: int, seed: int):
-        rng = np.random.default_rng(seed)
-        self.x = rng.standard_normal((n_samples, width))
-        self.t = np.arange(n_samples) % n_classes
-        self.W = [rng.standard_normal((width, width)) for _ in range(max_depth)]
-        self.W_out = rng.standard_normal((width, n_classes))
-
-
-_SETUPS: dict[tuple, _Setup] = {}
-
-
-def _setup(width, max_depth, n_samples, n_classes, seed) -> _Setup:
-    key = (width, max_depth, n_samples, n_classes, seed)
-    if key not in _SETUPS:
-        _SETUPS.clear()
-        _SETUPS[key] = _Setup(*key)
-    return _SETUPS[key]
-
-
-def layer_statistics(activation: str = "sigmoid", depth: int = 5, init_std: float = 0.01, *, width: int = 100,
-                     n_samples: int = 500, n_classes: int = 10, bins: int = 30, seed: int = 0,
-                     max_depth: int = 12) -> dict:
-    """Forward and backward pass of a deep network; per-layer gradient sizes and activation histograms.
-
-    Network: x (n_samples, width) -> depth x [affine (width, width), zero bias -> activation]
-    -> affine (width, n_classes) -> softmax cross-entropy with labels ``arange(n_samples) % n_classes``.
-    Every weight matrix is ``init_std * (standard normal)``; the normal draws are fixed by the random
-    seed ``seed``, so changing ``init_std`` rescales the same matrices.
-
-    Returns a dict:
-      ``"grad_mean_abs"`` (depth + 1,) mean |dE/dW_l| for the hidden layers 1..depth and the output layer;
-      ``"delta_mean_abs"`` (depth,) mean |dE/du_l| (the signal that reaches each hidden layer);
-      ``"hist"`` (depth, bins) histogram counts of each hidden layer's activations;
-      ``"edges"`` (bins + 1,) the common bin edges; ``"act_mean"``, ``"act_std"`` (depth,).
-    """
-    lookup_activation(activation)  # a ValueError naming the choices
-    depth = int(depth)
-    if not 1 <= depth <= max_depth:
-        raise ValueError(f"depth must be between 1 and {max_depth}, got {depth}.")
-    if not (np.isfinite(init_std) and init_std > 0):
-        raise ValueError(f"init_std must be a positive number, got {init_std!r}.")
-    s = _setup(width, max_depth, n_samples, n_classes, seed)
-    act_forward, act_backward = activation_layer(activation)
-    zero = np.zeros(width)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        h = s.x
-        caches, acts = [], []
-        for W in s.W[:depth]:
-            u, affine_cache = affine_forward(h, init_std * W, zero, copy=False)
-            h, act_cache = act_forward(u)
-            caches.append((affine_cache, act_cache))
-            acts.append(h)
-        logits, out_cache = affine_forward(h, init_std * s.W_out, np.zeros(n_classes), copy=False)
-        _, loss_cache = softmax_cross_entropy_forward(logits, s.t)
-        d, dW, _ = affine_backward(softmax_cross_entropy_backward(1.0, loss_cache), out_cache)
-        grad_mean_abs = np.zeros(depth + 1)
-        grad_mean_abs[depth] = np.mean(np.abs(dW))
-        delta_mean_abs = np.zeros(depth)
-        for layer in range(depth - 1, -1, -1):
-            affine_cache, act_cache = caches[layer]
-            du = act_backward(d, act_cache)                      # dE/du of hidden layer `layer`
-            delta_mean_abs[layer] = np.mean(np.abs(du))
-            d, dW, _ = affine_backward(du, affine_cache, need_dx=layer > 0)
-            grad_mean_abs[layer] = np.mean(np.abs(dW))
-        A = np.array(acts)
-        lo, hi = ACTIVATIONS[activation].output_range
-        if not np.isfinite(hi):                                  # ReLU: up to the 99th percentile
-            finite = A[np.isfinite(A)]
-            hi = float(np.percentile(finite, 99)) if finite.size else 1.0
-            hi = hi if hi > 0 else 1.0
-        edges = np.linspace(lo, hi, bins + 1)
-        hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] for a in acts])
-    return {"activation": activation, "depth": depth, "init_std": float(init_std),
-            "grad_mean_abs": grad_mean_abs, "delta_mean_abs": delta_mean_abs, "hist": hist, "edges": edges,
-            "act_mean": A.reshape(depth, -1).mean(axis=1), "act_std": A.reshape(depth, -1).std(axis=1)}
 
 
 class ActivationExplorer:
@@ -149,7 +63,8 @@ class ActivationExplorer:
 
     @classmethod
     def bench_cases(cls):
-        return [("activation", "relu"), ("activation", "tanh"), ("depth", 10), ("init_std", 0.1)]
+        return [("activation", "relu"), ("activation", "tanh"), ("activation", "selu"), ("activation", "gelu"),
+                ("depth", 10), ("init_std", 0.1)]
 
     def _on_change(self, _change) -> None:
         self.update()

@@ -25,7 +25,7 @@ from matplotlib.patches import Rectangle
 from dlcourse.cnn import conv_output_size
 from dlcourse.figures import FigureView, new_figure
 
-__all__ = ["filter_layout", "ConvolutionExplorer"]
+__all__ = ["filter_layout", "ConvolutionExplorer", "backward_layout", "ConvBackwardExplorer"]
 
 
 def filter_layout(input_size, filter_size, stride, pad):
@@ -248,3 +248,215 @@ def _wrap(text, width):
             line = f"{line} {word}" if line else word
     lines.append(line)
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the backward pass
+
+
+def backward_layout(input_size, filter_size, stride, pad, position=0):
+    """What flows back through a 1-channel convolution with the filter ``w[p, q] = p*F + q + 1``.
+
+    Returns a dict:
+
+    - ``"error"``: None, or the message of the ``ValueError`` that
+      :func:`dlcourse.cnn.conv_output_size` raises (the filter does not tile the padded input); the
+      results below then use the placements that fit, as a framework that rounds down would, or are
+      None when the filter is larger than the padded input;
+    - ``"output_size"``, ``"starts"`` (first padded pixel of every placement), ``"window"`` (the
+      output pixel ``(i, j)`` chosen by ``position``, in raster order), ``"filter"`` (F, F);
+    - ``"one"``: dL/dx_padded (padded size) for dout = 1 at that output pixel only: the filter
+      pasted onto its window (the scatter view of the backward pass);
+    - ``"added"``: dL/dx (H, H) for dout = 1 everywhere, overlapping copies ADDED (the right
+      gradient, what :func:`dlcourse.cnn.col2im` computes; padding cropped);
+    - ``"overwritten"``: what a col2im gives that writes each window's copy over the previous
+      ones (windows in raster order), cropped the same way;
+    - ``"wrong"``: how many pixels of ``"overwritten"`` differ; ``"max_error"``: the largest
+      difference; ``"unreached"``: input pixels that no window covers (they get no gradient).
+    """
+    h, f, s, p = (int(v) for v in (input_size, filter_size, stride, pad))
+    n = h + 2 * p
+    try:
+        conv_output_size(h, f, s, p)
+        error = None
+    except ValueError as exc:
+        error = str(exc)
+    if f > n:
+        return {"error": error, "output_size": None}
+    out = (n - f) // s + 1
+    w = np.arange(1.0, f * f + 1).reshape(f, f)
+    k = min(max(int(position), 0), out * out - 1)
+    i, j = divmod(k, out)
+    one = np.zeros((n, n))
+    one[i * s:i * s + f, j * s:j * s + f] = w
+    added, over, covered = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n), dtype=bool)
+    for a in range(out):
+        for b in range(out):
+            window = (slice(a * s, a * s + f), slice(b * s, b * s + f))
+            added[window] += w
+            over[window] = w
+            covered[window] = True
+    added, over = added[p:p + h, p:p + h], over[p:p + h, p:p + h]
+    diff = np.abs(over - added)
+    return {"error": error, "output_size": out, "starts": np.arange(out) * s, "window": (i, j), "filter": w,
+            "one": one, "added": added, "overwritten": over, "wrong": int(np.count_nonzero(diff)),
+            "max_error": float(diff.max()) if diff.size else 0.0,
+            "unreached": int(np.count_nonzero(~covered[p:p + h, p:p + h]))}
+
+
+class ConvBackwardExplorer:
+    """Sliders for H, F, S, P and an output pixel -> the gradient that flows back to the input.
+
+    Left: dout = 1 at one output pixel sends the filter's weights back onto the window it read
+    (padding dotted; the part kept, the input, framed). Middle: dout = 1 at every output pixel:
+    dx is the sum of all these copies (what col2im computes). Right: a col2im that overwrites
+    instead of adding: wrong wherever windows overlap (stride < filter size), framed in red.
+    When the filter does not tile the padded input, the headline says so and the panels use the
+    windows that fit, as a framework that rounds the output size down does.
+
+    Attributes: the sliders ``input_size``, ``filter_size``, ``stride``, ``pad``, ``position``;
+    ``layout`` (the last :func:`backward_layout`), ``message`` (the figure's headline), ``widget``.
+    """
+
+    MAX_INPUT = 9
+    MAX_FILTER = 5
+    MAX_STRIDE = 4
+    MAX_PAD = 2
+
+    def __init__(self, input_size=5, filter_size=3, stride=2, pad=0):
+        def slider(value, lo, hi, label):
+            return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=label,
+                                     continuous_update=True, style={"description_width": "initial"})
+
+        self.input_size = slider(input_size, 2, self.MAX_INPUT, "input size H")
+        self.filter_size = slider(filter_size, 1, self.MAX_FILTER, "filter size F")
+        self.stride = slider(stride, 1, self.MAX_STRIDE, "stride S")
+        self.pad = slider(pad, 0, self.MAX_PAD, "padding P (per side)")
+        self.position = slider(0, 0, 0, "output pixel #")
+
+        self.fig, axes = new_figure(figsize=(11, 4.4), ncols=3)
+        self.ax_one, self.ax_add, self.ax_over = axes
+        self.fig.subplots_adjust(left=0.02, right=0.98, top=0.78, bottom=0.03, wspace=0.12)
+        empty = np.zeros((1, 1))
+        self.images = [ax.imshow(empty, cmap="Oranges", vmin=0, vmax=1, interpolation="nearest")
+                       for ax in axes]
+        self.window_patch = Rectangle((0, 0), 1, 1, fill=False, edgecolor="C0", linewidth=2.5)
+        self.crop_patch = Rectangle((0, 0), 1, 1, fill=False, edgecolor="k", linewidth=1.5, linestyle="--")
+        self.ax_one.add_patch(self.window_patch)
+        self.ax_one.add_patch(self.crop_patch)
+        self.titles = [ax.set_title("", fontsize=9) for ax in axes]
+        self.texts: list = []
+        self.marks: list = []
+        self.suptitle = self.fig.suptitle("", fontsize=9)
+        for ax in axes:
+            ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        self.view = FigureView(self.fig)
+        self.layout = None
+        self.message = ""
+        self._updating = False
+        self.update()
+        for control in (self.input_size, self.filter_size, self.stride, self.pad, self.position):
+            control.observe(lambda change: self.update(), names="value")
+        controls = widgets.VBox([widgets.HBox([self.input_size, self.filter_size]),
+                                 widgets.HBox([self.stride, self.pad]), self.position])
+        self.widget = widgets.VBox([controls, self.view.widget])
+
+    @classmethod
+    def bench_cases(cls):
+        """Controls and values whose callbacks the widget benchmark times."""
+        return [("stride", 1), ("filter_size", 5), ("pad", 1), ("input_size", 7), ("position", 2)]
+
+    def update(self):
+        """Recompute for the current sliders and redraw in place."""
+        if self._updating:  # changing position.max re-enters through the observer
+            return
+        self._updating = True
+        try:
+            self._update()
+        finally:
+            self._updating = False
+        self.view.refresh()
+
+    def _show(self, k, ax, a, vmax, numbers=True):
+        img = self.images[k]
+        img.set_data(a)
+        img.set_clim(0, vmax)
+        n_rows, n_cols = a.shape
+        img.set_extent((-0.5, n_cols - 0.5, n_rows - 0.5, -0.5))
+        img.set_visible(True)
+        ConvolutionExplorer._grid(ax, n_rows, n_cols)
+        if numbers and np.count_nonzero(a) <= 36:  # a number costs ~1.5 ms to draw: only a few of them
+            size = 9 if max(n_rows, n_cols) <= 6 else 8
+            for (i, j), v in np.ndenumerate(a):
+                if v:
+                    self.texts.append(ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=size))
+
+    def _update(self):
+        for artist in self.texts + self.marks:
+            artist.remove()
+        self.texts, self.marks = [], []
+        h, f, s, p = (int(c.value) for c in (self.input_size, self.filter_size, self.stride, self.pad))
+        lay = backward_layout(h, f, s, p, self.position.value)
+        self.layout = lay
+        if lay["output_size"] is None:
+            for img in self.images:
+                img.set_visible(False)
+            self.window_patch.set_visible(False)
+            self.crop_patch.set_visible(False)
+            for t in self.titles:
+                t.set_text("")
+            self.message = f"ValueError: {lay['error']}"
+            self.suptitle.set_text(_wrap(self.message, 140))
+            return
+        out = lay["output_size"]
+        self.position.max = out * out - 1
+        n = h + 2 * p
+        i, j = lay["window"]
+        top = float(max(lay["added"].max(), lay["one"].max(), 1.0))
+        self._show(0, self.ax_one, lay["one"], top)
+        self.window_patch.set_xy((j * s - 0.5, i * s - 0.5))
+        self.window_patch.set_width(f)
+        self.window_patch.set_height(f)
+        self.window_patch.set_visible(True)
+        self.crop_patch.set_xy((p - 0.5, p - 0.5))
+        self.crop_patch.set_width(h)
+        self.crop_patch.set_height(h)
+        self.crop_patch.set_visible(p > 0)
+        if p:
+            pad_mask = np.ones((n, n), dtype=bool)
+            pad_mask[p:p + h, p:p + h] = False
+            ys, xs = np.nonzero(pad_mask)
+            (dots,) = self.ax_one.plot(xs + 0.3, ys - 0.3, "s", color="0.6", markersize=3)
+            self.marks.append(dots)
+        self._show(1, self.ax_add, lay["added"], top)
+        self._show(2, self.ax_over, lay["overwritten"], top)
+        wrong = np.nonzero(lay["overwritten"] != lay["added"])
+        if wrong[0].size:
+            (frames,) = self.ax_over.plot(wrong[1], wrong[0], "s", markersize=max(4, 120 // h),
+                                          markerfacecolor="none", markeredgecolor="red", markeredgewidth=1.5)
+            self.marks.append(frames)
+        self.titles[0].set_text(f"dout = 1 at output pixel ({i}, {j}) of {out}x{out}:\n"
+                                f"the filter goes back onto its window"
+                                + ("\n(dots: padding, cropped away)" if p else ""))
+        self.titles[1].set_text("dout = 1 everywhere: dx = sum of all copies\n(col2im adds)")
+        self.titles[2].set_text("a col2im that overwrites\n(red: wrong)")
+        if f > s and out > 1:
+            self.message = (f"stride {s} < filter size {f}: windows overlap; the overwriting col2im is wrong at "
+                            f"{lay['wrong']} of {h * h} pixels (largest error {lay['max_error']:g}).")
+        else:
+            why = f"stride {s} >= filter size {f}" if out > 1 else "one window only"
+            self.message = (f"{why}: no pixel is in two windows, so overwriting happens to give the same dx "
+                            f"({lay['wrong']} pixels differ).")
+            if lay["unreached"] and lay["error"] is None:
+                self.message += (f" With the stride larger than the filter, {lay['unreached']} input pixel(s) lie "
+                                 "between the windows and get no gradient.")
+        if lay["error"] is not None:
+            left = (f"{lay['unreached']} input pixel(s) lie in no window and get no gradient at all"
+                    if lay["unreached"] else "only padding is left out")
+            self.message += (f" Not tiling: {h} + 2*{p} - {f} = {n - f} is not a multiple of {s}; this course "
+                             f"raises, PyTorch rounds down and keeps the {out}x{out} placements that fit: {left}.")
+        self.suptitle.set_text(_wrap(self.message, 140))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

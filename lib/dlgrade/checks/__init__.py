@@ -1,0 +1,26 @@
+"""The out-of-process grading checks: scores that student code cannot touch.
+
+- :func:`grade_notebook` (``run.py``): run the source notebook's tests (and the
+  chapter's extra checks from ``grading/<chapter>.py``, see :mod:`dlgrade.spec`)
+  in the grader against the submission's answer cells executed in a fresh
+  sandboxed process; returns a :class:`HiddenResult` with
+  ``scores[test grade id] = (score, max)`` and the failure ``messages``;
+- :func:`hidden_grade`: the same for ``(course root, chapter, notebook, submitted file)``;
+- :func:`annotate`, :func:`annotate_bytes`, :func:`apply_scores`, :func:`grade_course`
+  (``verdicts.py``): the verdicts into the autograded notebooks (hence the feedback)
+  and the scores into the nbgrader gradebook;
+- ``cells.py``: reading graded notebooks (answer and test cells, the names an answer defines).
+"""
+
+from .run import HiddenResult, grade_notebook, hidden_grade
+
+__all__ = ["HiddenResult", "grade_notebook", "hidden_grade", "annotate", "annotate_bytes", "apply_scores",
+           "grade_course", "HEADER"]
+
+
+def __getattr__(name):  # the gradebook side needs nbgrader: loaded on first use
+    if name in ("annotate", "annotate_bytes", "apply_scores", "grade_course", "HEADER"):
+        from . import verdicts
+
+        return getattr(verdicts, name)
+    raise AttributeError(name)
