@@ -98,6 +98,35 @@ def batchnorm_forward_running(x, gamma, beta, running_mean, running_var, train, 
     return out, running_mean, running_var
 '''
 
+# One-hot targets and softmax probabilities (instead of log-probabilities), np.dot, a loop for the update,
+# and the loss as a Python float.
+ALT_NET_STEP_ONE_HOT = '''
+def bn_net_step(params, x, t, lr, eps=1e-5):
+    N = len(x)
+    T = np.eye(params["W2"].shape[1])[t]
+    a = np.dot(x, params["W1"]) + params["b1"]
+    z, cache = batchnorm_forward(a, params["gamma"], params["beta"], eps=eps)
+    h = 1.0 / (1.0 + np.exp(-z))
+    s = np.dot(h, params["W2"]) + params["b2"]
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    loss = -np.sum(T * np.log(y)) / N
+    ds = (y - T) / N
+    da, dg, dbe = batchnorm_backward(np.dot(ds, params["W2"].T) * h * (1.0 - h), cache)
+    grads = {"W1": np.dot(x.T, da), "b1": np.sum(da, axis=0), "gamma": dg, "beta": dbe,
+             "W2": np.dot(h.T, ds), "b2": np.sum(ds, axis=0)}
+    new = {}
+    for k, v in params.items():
+        new[k] = v - lr * grads[k]
+    return float(loss), grads, new
+'''
+
+ALT_QUIZ_NOTE = '''
+zero_biases = "2"
+logit_ratio = np.sqrt(2 / 30) / 0.02
+hidden_ratio = "1"
+'''
+
 ALT_QUIZ_EFFECTS = '''
 answer_bn_effects = "F, a, C"
 '''
@@ -226,11 +255,84 @@ BUG_RUNNING_VAR_NOT_STD = _running_bug("divides by the running variance", _MEAN_
                                        "return gamma * (x - running_mean) / (running_var + eps) + beta, running_mean, "
                                        "running_var")
 
+def _step_bug(comment: str, *, forward: str | None = None, backward: str | None = None, new: str | None = None,
+              after: str = "") -> str:
+    """A NumPy-only bn_net_step with the student's batch norm, one part replaced."""
+    forward = forward or ("a = x @ params['W1'] + params['b1']\n"
+                          "    z, cb = batchnorm_forward(a, params['gamma'], params['beta'], eps)\n"
+                          "    h = 1.0 / (1.0 + np.exp(-z))")
+    backward = backward or "da, dgamma, dbeta = batchnorm_backward(dh * h * (1.0 - h), cb)"
+    new = new or "{k: params[k] - lr * grads[k] for k in grads}"
+    return f"""
+def bn_net_step(params, x, t, lr, eps=1e-5):
+    # {comment}
+    n = x.shape[0]
+    {forward}
+    s = h @ params['W2'] + params['b2']
+    s = s - s.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    loss = -logp[np.arange(n), t].mean()
+    ds = np.exp(logp)
+    ds[np.arange(n), t] -= 1.0
+    ds /= n
+    dh = ds @ params['W2'].T
+    {backward}
+    grads = {{"W1": x.T @ da, "b1": da.sum(axis=0), "gamma": dgamma, "beta": dbeta, "W2": h.T @ ds,
+             "b2": ds.sum(axis=0)}}
+    new_params = {new}
+    {after}
+    return loss, grads, new_params
+"""
+
+
+BUG_STEP_BN_AFTER_SIGMOID = _step_bug(
+    "batch norm after the sigmoid",
+    forward="a = x @ params['W1'] + params['b1']\n"
+            "    sg = 1.0 / (1.0 + np.exp(-a))\n"
+            "    h, cb = batchnorm_forward(sg, params['gamma'], params['beta'], eps)",
+    backward="dsg, dgamma, dbeta = batchnorm_backward(dh, cb)\n"
+             "    da = dsg * sg * (1.0 - sg)")
+BUG_STEP_NO_BN_BACKWARD = _step_bug(
+    "the gradient passed straight through batch norm",
+    backward="dz = dh * h * (1.0 - h)\n"
+             "    _, dgamma, dbeta = batchnorm_backward(dz, cb)\n"
+             "    da = dz")
+BUG_STEP_NO_SIGMOID_GRAD = _step_bug("no sigmoid derivative", backward="da, dgamma, dbeta = batchnorm_backward(dh, cb)")
+BUG_STEP_NO_1_OVER_N = _step_bug(
+    "dlogits = y - T, without the 1/N",
+    backward="ds = ds * n\n"
+             "    dh = ds @ params['W2'].T\n"
+             "    da, dgamma, dbeta = batchnorm_backward(dh * h * (1.0 - h), cb)")
+BUG_STEP_SUM_LOSS = _step_bug("the loss summed over the batch", after="loss = loss * n")
+BUG_STEP_LOSS_AFTER_UPDATE = _step_bug(
+    "the loss after the update",
+    after="p = new_params\n"
+          "    z2, _ = batchnorm_forward(x @ p['W1'] + p['b1'], p['gamma'], p['beta'], eps)\n"
+          "    s2 = (1.0 / (1.0 + np.exp(-z2))) @ p['W2'] + p['b2']\n"
+          "    s2 = s2 - s2.max(axis=1, keepdims=True)\n"
+          "    loss = -(s2 - np.log(np.exp(s2).sum(axis=1, keepdims=True)))[np.arange(n), t].mean()")
+BUG_STEP_ASCENT = _step_bug("a step uphill", new="{k: params[k] + lr * grads[k] for k in grads}")
+BUG_STEP_NOTE_LOOP = _step_bug(
+    "the course note's loop: W and b only",
+    new="{k: (params[k] - lr * grads[k] if k[0] in 'Wb' and k != 'beta' else params[k].copy()) for k in grads}")
+BUG_STEP_IN_PLACE = _step_bug(
+    "updates params in place", new="params\n    for k in grads:\n        params[k] -= lr * grads[k]")
+
+
+# The network step uses the student's batch norm: a wrong forward or backward fails its three cells, with a
+# message sending the student back to the function to fix first.
+_STEP_CELLS = {"test_bn_net_step_values", "test_bn_net_step_update", "test_bn_net_step_predictions"}
+
+
+def _fix_first(function: str) -> dict:
+    return {cell: f"Fix {function} first" for cell in _STEP_CELLS}
+
+
 CHAPTER = Chapter(
     name="ch03_batch_norm",
-    title="バッチ正規化: forward, backward (node by node, then simplified), running statistics",
+    title="バッチ正規化: forward, backward (node by node, then simplified), running statistics; the course note's MNIST experiment with and without batch norm, over the learning rate",
     topic="batchnorm",
-    points=19,
+    points=25,
     exercises={
         "batchnorm_forward": ("test_batchnorm_forward_shapes", "test_batchnorm_forward_values",
                               "test_batchnorm_forward_statistics", "test_batchnorm_forward_float32"),
@@ -239,9 +341,11 @@ CHAPTER = Chapter(
         "batchnorm_dx_simplified": ("test_batchnorm_dx_simplified_values", "test_batchnorm_dx_simplified_invariants"),
         "batchnorm_forward_running": ("test_batchnorm_forward_running_train", "test_batchnorm_forward_running_test",
                                       "test_batchnorm_forward_running_sequence"),
+        "bn_net_step": ("test_bn_net_step_values", "test_bn_net_step_update", "test_bn_net_step_predictions"),
         "quiz_batchnorm_effects": ("test_quiz_batchnorm_effects",),
         "quiz_batchnorm_edge_cases": ("test_quiz_batchnorm_edge_cases_small_batches",
                                       "test_quiz_batchnorm_edge_cases_scale"),
+        "quiz_note_experiment": ("test_quiz_note_experiment_biases", "test_quiz_note_experiment_scale"),
     },
     correct={
         "solution": {},
@@ -251,60 +355,74 @@ CHAPTER = Chapter(
                                            "batchnorm_backward": ALT_BACKWARD_OBJECT},
         "alt_dx_with_sums": {"batchnorm_dx_simplified": ALT_DX_SUMS},
         "alt_running_direct": {"batchnorm_forward_running": ALT_RUNNING_DIRECT},
-        "alt_quizzes": {"quiz_batchnorm_effects": ALT_QUIZ_EFFECTS, "quiz_batchnorm_edge_cases": ALT_QUIZ_EDGES},
+        "alt_net_step_one_hot": {"bn_net_step": ALT_NET_STEP_ONE_HOT},
+        "alt_quizzes": {"quiz_batchnorm_effects": ALT_QUIZ_EFFECTS, "quiz_batchnorm_edge_cases": ALT_QUIZ_EDGES,
+                        "quiz_note_experiment": ALT_QUIZ_NOTE},
     },
     mistakes={
         # backward reads the (wrong) cache of this forward, so the gradient cells fail as well
         "unbiased_variance": Mistake(
             {"batchnorm_forward": BUG_UNBIASED},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
             {"test_batchnorm_forward_values": "the unbiased variance",
              "test_batchnorm_forward_statistics": "the unbiased variance",
              "test_batchnorm_backward_dx": "Fix batchnorm_forward first",
-             "test_batchnorm_backward_dgamma_dbeta": "Fix batchnorm_forward first"}),
+             "test_batchnorm_backward_dgamma_dbeta": "Fix batchnorm_forward first",
+             **_fix_first("batchnorm_forward")}),
         "eps_outside_sqrt": Mistake(
             {"batchnorm_forward": BUG_EPS_OUTSIDE},
-            {"test_batchnorm_forward_values", "test_batchnorm_backward_dx", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "adding eps outside the square root"}),
+            {"test_batchnorm_forward_values", "test_batchnorm_backward_dx",
+             "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "adding eps outside the square root",
+             **_fix_first("batchnorm_forward")}),
         "normalising_rows": Mistake(
             {"batchnorm_forward": BUG_AXIS1},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "axis=1"}),
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "axis=1",
+             **_fix_first("batchnorm_forward")}),
         "gamma_beta_swapped": Mistake(
             {"batchnorm_forward": BUG_SWAP_GAMMA_BETA},
             {"test_batchnorm_forward_values", "test_batchnorm_forward_statistics", "test_batchnorm_backward_dx",
-             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_forward_values": "swapping gamma and beta"}),
+             "test_batchnorm_backward_dx_invariants", "test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_forward_values": "swapping gamma and beta",
+             **_fix_first("batchnorm_forward")}),
         "backward_direct_route_only": Mistake(
             {"batchnorm_backward": BUG_NAIVE_BACKWARD},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the mean and variance routes",
-             "test_batchnorm_backward_dx_invariants": "The mean route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The mean route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_no_variance_route": Mistake(
             {"batchnorm_backward": BUG_MEAN_ROUTE_ONLY},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the variance route",
-             "test_batchnorm_backward_dx_invariants": "The variance route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The variance route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_no_mean_route": Mistake(
             {"batchnorm_backward": BUG_VARIANCE_ROUTE_ONLY},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
             {"test_batchnorm_backward_dx": "ignoring the mean route",
-             "test_batchnorm_backward_dx_invariants": "The mean route is missing"}),
+             "test_batchnorm_backward_dx_invariants": "The mean route is missing",
+             **_fix_first("batchnorm_backward")}),
         "backward_forgets_gamma": Mistake(
-            {"batchnorm_backward": BUG_NO_GAMMA}, {"test_batchnorm_backward_dx"},
-            {"test_batchnorm_backward_dx": "forgetting gamma"}),
+            {"batchnorm_backward": BUG_NO_GAMMA}, {"test_batchnorm_backward_dx"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dx": "forgetting gamma",
+             **_fix_first("batchnorm_backward")}),
         "backward_missing_1_over_n": Mistake(
             {"batchnorm_backward": BUG_MISSING_1_OVER_N},
-            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"},
-            {"test_batchnorm_backward_dx": "forgetting the 1/N"}),
+            {"test_batchnorm_backward_dx", "test_batchnorm_backward_dx_invariants"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dx": "forgetting the 1/N",
+             **_fix_first("batchnorm_backward")}),
         "dgamma_dbeta_swapped": Mistake(
-            {"batchnorm_backward": BUG_SWAPPED_PARAM_GRADS}, {"test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_backward_dgamma_dbeta": "swapped"}),
+            {"batchnorm_backward": BUG_SWAPPED_PARAM_GRADS}, {"test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dgamma_dbeta": "swapped",
+             **_fix_first("batchnorm_backward")}),
         "dgamma_averaged": Mistake(
-            {"batchnorm_backward": BUG_DGAMMA_MEAN}, {"test_batchnorm_backward_dgamma_dbeta"},
-            {"test_batchnorm_backward_dgamma_dbeta": "averaging instead of summing"}),
+            {"batchnorm_backward": BUG_DGAMMA_MEAN}, {"test_batchnorm_backward_dgamma_dbeta"} | _STEP_CELLS,
+            {"test_batchnorm_backward_dgamma_dbeta": "averaging instead of summing",
+             **_fix_first("batchnorm_backward")}),
         "simplified_direct_only": Mistake(
             {"batchnorm_dx_simplified": BUG_DX_NAIVE},
             {"test_batchnorm_dx_simplified_values", "test_batchnorm_dx_simplified_invariants"},
@@ -359,6 +477,56 @@ CHAPTER = Chapter(
             {"batchnorm_forward_running": BUG_RUNNING_VAR_NOT_STD},
             {"test_batchnorm_forward_running_test", "test_batchnorm_forward_running_sequence"},
             {"test_batchnorm_forward_running_test": "dividing by running_var instead of its square root"}),
+        "step_bn_after_sigmoid": Mistake(
+            {"bn_net_step": BUG_STEP_BN_AFTER_SIGMOID},
+            {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "batch norm after the sigmoid",
+             "test_bn_net_step_predictions": "should be 0 up to rounding"}),
+        "step_no_bn_backward": Mistake(
+            {"bn_net_step": BUG_STEP_NO_BN_BACKWARD},
+            {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "passing the gradient straight through batch norm",
+             "test_bn_net_step_predictions": "should be 0 up to rounding"}),
+        "step_no_sigmoid_derivative": Mistake(
+            {"bn_net_step": BUG_STEP_NO_SIGMOID_GRAD}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "forgetting the sigmoid's derivative"}),
+        "step_loss_after_update": Mistake(
+            {"bn_net_step": BUG_STEP_LOSS_AFTER_UPDATE}, {"test_bn_net_step_values", "test_bn_net_step_predictions"},
+            {"test_bn_net_step_values": "the loss after the update"}),
+        "step_uphill": Mistake(
+            {"bn_net_step": BUG_STEP_ASCENT}, {"test_bn_net_step_update"},
+            {"test_bn_net_step_update": "a step uphill"}),
+        "step_note_loop": Mistake(
+            {"bn_net_step": BUG_STEP_NOTE_LOOP}, {"test_bn_net_step_update"},
+            {"test_bn_net_step_update": "the course note's loop leaves gamma and beta alone"}),
+        "step_in_place": Mistake(
+            {"bn_net_step": BUG_STEP_IN_PLACE}, _STEP_CELLS, {cell: "modified" for cell in _STEP_CELLS}),
+        "step_no_1_over_n": Mistake(
+            {"bn_net_step": BUG_STEP_NO_1_OVER_N}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "forgetting the 1/N of the mean loss"}),
+        "step_summed_loss": Mistake(
+            {"bn_net_step": BUG_STEP_SUM_LOSS}, {"test_bn_net_step_values"},
+            {"test_bn_net_step_values": "the sum over the batch instead of the mean"}),
+        "quiz_note_all_biases_learn": Mistake(
+            {"quiz_note_experiment": "zero_biases = 0\nlogit_ratio = 12.91\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_biases"},
+            {"test_quiz_note_experiment_biases": "their gradient is exactly 0"}),
+        "quiz_note_b3_too": Mistake(
+            {"quiz_note_experiment": "zero_biases = 3\nlogit_ratio = 12.91\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_biases"},
+            {"test_quiz_note_experiment_biases": "b3 is followed by the softmax"}),
+        "quiz_note_logits_normalised": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 1\nhidden_ratio = 1"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "the last affine layer has no batch norm after it"}),
+        "quiz_note_product_of_ratios": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 326.0\nhidden_ratio = 25.25"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "batch norm cancels the first two"}),
+        "quiz_note_hidden_scaled": Mistake(
+            {"quiz_note_experiment": "zero_biases = 2\nlogit_ratio = 12.91\nhidden_ratio = 12.91"},
+            {"test_quiz_note_experiment_scale"},
+            {"test_quiz_note_experiment_scale": "the hidden outputs come before W3"}),
         "quiz_effects_fixed_distribution": Mistake(
             {"quiz_batchnorm_effects": 'answer_bn_effects = {"a", "b", "c", "f"}'}, {"test_quiz_batchnorm_effects"},
             {"test_quiz_batchnorm_effects": "overstates it"}),

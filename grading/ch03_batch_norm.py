@@ -64,9 +64,56 @@ def running_test(ns):
     _running(ns, False)
 
 
+_NET = {"W1": "W1", "b1": "b1", "gamma": "gamma1", "beta": "beta1", "W2": "W2", "b2": "b2"}
+
+
+def _network_case():
+    gen = np.random.default_rng(1618)
+    n, d, h, c = 16, 7, 5, 4
+    params = {"W1": 0.4 * gen.standard_normal((d, h)), "b1": gen.standard_normal(h), "gamma": gen.uniform(0.5, 2, h),
+              "beta": gen.standard_normal(h), "W2": gen.standard_normal((h, c)), "b2": gen.standard_normal(c)}
+    x, t = 2.0 + gen.standard_normal((n, d)), gen.integers(0, c, n)
+    return params, x, t, 0.3, f"bn_net_step(params (D={d}, H={h}, C={c}), x ({n}, {d}), t, lr=0.3)"
+
+
+def _network_step(ns):
+    params, x, t, lr, label = _network_case()
+    res = call(ns["bn_net_step"], params, x, t, lr, name=label)
+    check_true(isinstance(res, (tuple, list)) and len(res) == 3 and all(isinstance(r, dict) for r in res[1:]),
+               f"{label}: expected (loss, grads, new_params) with two dicts, got {describe(res)}.")
+    return params, lr, label, res
+
+
+def network_gradients(ns):
+    """bn_net_step's loss and gradients on a case the notebook never shows, against the library's MultiLayerNet."""
+    from dlcourse.network import MultiLayerNet
+
+    params, lr, label, (loss, grads, _) = _network_step(ns)
+    x, t = _network_case()[1:3]
+    d, h = params["W1"].shape
+    net = MultiLayerNet(d, [h], params["W2"].shape[1], activation="sigmoid", use_batchnorm=True,
+                        rng=np.random.default_rng(0))
+    for key, name in _NET.items():
+        net.params[name][...] = params[key]
+    want = net.gradient(x, t)
+    check_array(np.asarray(loss, dtype=float), float(net.last_loss), name=f"loss of {label}", rtol=1e-8)
+    for key, name in _NET.items():
+        check_array(grads.get(key), want[name], name=f'grads["{key}"] of {label}', rtol=1e-6, atol=1e-10)
+
+
+def network_update(ns):
+    """bn_net_step's new parameters: one SGD step with the gradients it returned, every key."""
+    params, lr, label, (_, grads, new_params) = _network_step(ns)
+    for key in _NET:
+        check_array(new_params.get(key), params[key] - lr * np.asarray(grads.get(key), dtype=float),
+                    name=f'new_params["{key}"] of {label}', rtol=1e-9, atol=1e-12)
+
+
 NOTEBOOKS = {"ch03_batch_norm": NotebookSpec(extra_checks={
     "test_batchnorm_backward_dx": [forward_and_backward],
     "test_batchnorm_dx_simplified_values": [simplified_dx],
     "test_batchnorm_forward_running_train": [running_train],
     "test_batchnorm_forward_running_test": [running_test],
+    "test_bn_net_step_values": [network_gradients],
+    "test_bn_net_step_update": [network_update],
 })}

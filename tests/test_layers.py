@@ -363,6 +363,66 @@ def test_classes_agree_with_functions():
     np.testing.assert_allclose(swl.backward(2.0), 2.0 * L.softmax_cross_entropy_backward(1.0, cache))
 
 
+def test_softmax_cross_entropy_backward_with_the_cache_alone_means_dout_one():
+    r = rng(23)
+    logits, t = r.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    _, cache = L.softmax_cross_entropy_forward(logits, t)
+    np.testing.assert_array_equal(L.softmax_cross_entropy_backward(cache),
+                                  L.softmax_cross_entropy_backward(1.0, cache))
+    with pytest.raises(TypeError, match=r"dout, cache"):
+        L.softmax_cross_entropy_backward(cache, 1.0)
+
+
+def test_cnn_and_tanh_classes_wrap_the_functions_and_pass_the_gradient_check():
+    r = rng(24)
+    x = r.standard_normal((2, 3, 5, 5))
+    W, b = r.standard_normal((4, 3, 3, 3)), r.standard_normal(4)
+    conv = L.Conv2d(W, b, stride=2, pad=1)
+    out, cache = L.conv2d_forward(x, W, b, 2, 1)
+    np.testing.assert_array_equal(conv.forward(x), out)
+    d = r.standard_normal(out.shape)
+    expected = L.conv2d_backward(d, cache)
+    np.testing.assert_array_equal(conv.backward(d), expected[0])
+    np.testing.assert_array_equal(conv.grads["W"], expected[1])
+    np.testing.assert_array_equal(conv.grads["b"], expected[2])
+    assert conv.params["W"] is W
+
+    for cls, name in [(L.MaxPool2d, "max_pool"), (L.AvgPool2d, "avg_pool")]:
+        pool = cls(2, 2, 1)
+        out, cache = getattr(L, f"{name}_forward")(x, 2, 2, 1)
+        np.testing.assert_array_equal(pool.forward(x), out)
+        d = r.standard_normal(out.shape)
+        np.testing.assert_array_equal(pool.backward(d), getattr(L, f"{name}_backward")(d, cache))
+
+    tanh = L.Tanh()
+    np.testing.assert_array_equal(tanh.forward(x), np.tanh(x))
+    np.testing.assert_allclose(tanh.backward(np.ones_like(x)), 1 - np.tanh(x) ** 2, rtol=1e-12)
+
+    flat = L.Flatten()
+    y = flat.forward(x)
+    assert y.shape == (2, 75) and not np.shares_memory(y, x)
+    np.testing.assert_array_equal(flat.backward(y), x)
+    with pytest.raises(ValueError, match=r"\(2, 75\)"):
+        flat.backward(y[:, :10])
+
+    # the classes chained, against numerical gradients: conv -> tanh -> max pool -> flatten
+    def forward(x, W, b):
+        layers = [L.Conv2d(W, b, stride=1, pad=1), L.Tanh(), L.MaxPool2d(2, 2, 2), L.Flatten()]
+        h = x
+        for layer in layers:
+            h = layer.forward(h)
+        return h, layers
+
+    def backward(dout, layers):
+        for layer in reversed(layers):
+            dout = layer.backward(dout)
+        return dout, layers[0].grads["W"], layers[0].grads["b"]
+
+    small_x, small_W = r.standard_normal((2, 2, 4, 4)), 0.5 * r.standard_normal((3, 2, 3, 3))
+    errors = check_layer_backward(forward, backward, {"x": small_x, "W": small_W, "b": r.standard_normal(3)}, r)
+    assert_backward_ok(errors, "Conv2d -> Tanh -> MaxPool2d -> Flatten")
+
+
 def test_dropout_class_draws_from_its_own_rng():
     x = np.ones((6, 8))
     layer = L.Dropout(0.5, rng(23))

@@ -8,7 +8,6 @@ bug there is checked here too. Submissions are graded in parallel processes, lik
 
 from __future__ import annotations
 
-import importlib
 from concurrent.futures import ProcessPoolExecutor
 import nbformat
 import pytest
@@ -22,33 +21,10 @@ CHAPTERS = chapters.names()
 
 def _cases(chapter: str):
     """(correct {name: replacements}, bugs {name: (replacements, cells that lose points, {cell: substring})})
-    read from the chapter's grading test, whatever of its layouts it uses; None when it has none."""
-    import chapters
-
+    from the chapter's record (chapters/<chapter>.py)."""
     record = chapters.get(chapter)
-    if record.mistakes:
-        correct = {k: dict(v) for k, v in record.correct.items()}
-        bugs = {k: (dict(m.replace), set(m.loses), dict(m.says)) for k, m in record.mistakes.items()}
-        return correct, bugs
-    matches = sorted((REPO / "tests").glob(f"test_{chapter}.py"))
-    if not matches:
-        return None
-    mod = importlib.import_module(matches[0].stem)
-    if hasattr(mod, "VARIANTS") and hasattr(mod, "EXPECTED_BUGS"):
-        correct = {k: v for k, v in mod.VARIANTS.items() if k == "solution" or k.startswith("alt_")}
-        bugs = {k: (mod.VARIANTS[k], set(cells), dict(subs)) for k, (cells, subs) in mod.EXPECTED_BUGS.items()}
-    elif hasattr(mod, "CORRECT") and hasattr(mod, "BUGS"):
-        correct = dict(mod.CORRECT)
-        bugs = {k: (repl, set(cells), dict(subs)) for k, (repl, cells, subs) in mod.BUGS.items()}
-    elif hasattr(mod, "ALTERNATIVES") and hasattr(mod, "BUGS"):
-        correct = {"solution": {}, **mod.ALTERNATIVES}
-        bugs = {k: ({cell: code}, set(cells), {sub[0]: sub[1]}) for k, (cell, code, cells, sub) in mod.BUGS.items()}
-    elif hasattr(mod, "BUG_CODE") and hasattr(mod, "BUGS"):
-        correct = {"solution": {}, **{k.lower(): getattr(mod, k) for k in dir(mod)
-                                      if k.startswith("ALT_") and isinstance(getattr(mod, k), dict)}}
-        bugs = {k: ({cell: mod.BUG_CODE[k]}, set(cells), {sub[0]: sub[1]}) for k, (cell, cells, sub) in mod.BUGS.items()}
-    else:
-        return None
+    correct = {k: dict(v) for k, v in record.correct.items()}
+    bugs = {k: (dict(m.replace), set(m.loses), dict(m.says)) for k, m in record.mistakes.items()}
     return correct, bugs
 
 
@@ -75,12 +51,7 @@ def graded():
     for chapter in CHAPTERS:
         keys.append((chapter, "__stubs__"))
         jobs.append((chapter, None))
-        cases = _cases(chapter)
-        if cases is None:
-            keys.append((chapter, "solution"))
-            jobs.append((chapter, {}))
-            continue
-        correct, bugs = cases
+        correct, bugs = _cases(chapter)
         for name, repl in {**correct, **{k: v[0] for k, v in bugs.items()}}.items():
             keys.append((chapter, name))
             jobs.append((chapter, repl))
@@ -91,9 +62,8 @@ def graded():
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_correct_implementations_get_full_marks(graded, chapter):
-    cases = _cases(chapter)
-    names = ["solution"] if cases is None else sorted(cases[0])
-    assert names
+    names = sorted(_cases(chapter)[0])
+    assert "solution" in names, f"chapters/{chapter}.py: its `correct` has no 'solution' entry"
     for name in names:
         r = graded[(chapter, name)]
         lost = {g: r["messages"][g][:300] for g, (s, m) in r["scores"].items() if s < m}
@@ -110,11 +80,10 @@ def test_released_stubs_score_zero(graded, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_bugs_lose_points_with_the_notebooks_message(graded, chapter):
-    cases = _cases(chapter)
-    if cases is None or not cases[1]:
-        pytest.skip(f"tests/test_{chapter}.py lists no bugs in a layout this test reads")
+    bugs = _cases(chapter)[1]
+    assert bugs, f"chapters/{chapter}.py names no mistakes: every chapter's record lists its classic mistakes"
     problems = []
-    for name, (_, cells, substrings) in cases[1].items():
+    for name, (_, cells, substrings) in bugs.items():
         r = graded[(chapter, name)]
         failed = {g for g, (s, m) in r["scores"].items() if s < m}
         if not cells <= failed:
@@ -127,7 +96,7 @@ def test_bugs_lose_points_with_the_notebooks_message(graded, chapter):
 
 
 def test_every_chapter_is_graded():
-    assert {"ch00_review", "ch01_vanishing_gradients", "ch02_initialization", "ch03_batch_norm"} <= set(CHAPTERS)
+    assert set(CHAPTERS) == {p.name for p in (REPO / "source").iterdir() if p.is_dir()}
 
 
 def test_specs_load_and_name_real_cells():

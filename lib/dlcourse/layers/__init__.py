@@ -12,7 +12,8 @@ networks of the same shape (a leading axis K on the weights and activations): se
 """
 
 from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
-from .classes import Affine, BatchNorm, Dropout, Layer, ReLU, Sigmoid, SoftmaxWithLoss
+from .classes import (Affine, AvgPool2d, BatchNorm, Conv2d, Dropout, Flatten, Layer, MaxPool2d, ReLU, Sigmoid,
+                      SoftmaxWithLoss, Tanh)
 from .conv import (
     avg_pool_backward,
     avg_pool_forward,
@@ -60,5 +61,6 @@ __all__ = [
     "conv2d_forward", "conv2d_backward",
     "max_pool_forward", "max_pool_backward",
     "avg_pool_forward", "avg_pool_backward",
-    "Layer", "Affine", "ReLU", "Sigmoid", "BatchNorm", "Dropout", "SoftmaxWithLoss",
+    "Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "Dropout", "Conv2d", "MaxPool2d", "AvgPool2d",
+    "Flatten", "SoftmaxWithLoss",
 ]

@@ -27,11 +27,14 @@ import numpy as np
 
 from ..functions import require_float_array
 from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
+from .conv import (avg_pool_backward, avg_pool_forward, conv2d_backward, conv2d_forward, max_pool_backward,
+                   max_pool_forward)
 from .core import (affine_backward, affine_forward, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
-                   softmax_cross_entropy_backward, softmax_cross_entropy_forward)
+                   softmax_cross_entropy_backward, softmax_cross_entropy_forward, tanh_backward, tanh_forward)
 from .dropout import check_rng, dropout_backward, dropout_forward
 
-__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "BatchNorm", "Dropout", "SoftmaxWithLoss"]
+__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "BatchNorm", "Dropout", "Conv2d", "MaxPool2d", "AvgPool2d",
+           "Flatten", "SoftmaxWithLoss"]
 
 
 def _param(value, name: str, owner: str) -> np.ndarray:
@@ -100,6 +103,13 @@ class Sigmoid(_Activation):
 
     _forward = staticmethod(sigmoid_forward)
     _backward = staticmethod(sigmoid_backward)
+
+
+class Tanh(_Activation):
+    """tanh activation."""
+
+    _forward = staticmethod(tanh_forward)
+    _backward = staticmethod(tanh_backward)
 
 
 class BatchNorm(Layer):
@@ -177,6 +187,74 @@ class Dropout(Layer):
 
     def backward(self, dout):
         return dropout_backward(dout, self._cache())
+
+
+class Conv2d(Layer):
+    """Convolution layer around :func:`conv2d_forward`: W: (FN, C, FH, FW), b: (FN,), ``pad`` per side.
+
+    ``forward(x)``: x (N, C, H, W) -> (N, FN, OH, OW); ``backward(dout)`` -> dx, and fills
+    ``grads["W"]``, ``grads["b"]``.
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        super().__init__()
+        self.params = {"W": _param(W, "W", "Conv2d"), "b": _param(b, "b", "Conv2d")}
+        self.stride, self.pad = int(stride), int(pad)
+
+    def forward(self, x, train=True):
+        out, self.cache = conv2d_forward(x, self.params["W"], self.params["b"], self.stride, self.pad)
+        return out
+
+    def backward(self, dout):
+        dx, self.grads["W"], self.grads["b"] = conv2d_backward(dout, self._cache())
+        return dx
+
+
+class _Pool(Layer):
+    _forward = None
+    _backward = None
+
+    def __init__(self, pool_h=2, pool_w=2, stride=2):
+        super().__init__()
+        self.pool_h, self.pool_w, self.stride = int(pool_h), int(pool_w), int(stride)
+
+    def forward(self, x, train=True):
+        out, self.cache = type(self)._forward(x, self.pool_h, self.pool_w, self.stride)
+        return out
+
+    def backward(self, dout):
+        return type(self)._backward(dout, self._cache())
+
+
+class MaxPool2d(_Pool):
+    """Max pooling around :func:`max_pool_forward` (no padding): x (N, C, H, W) -> (N, C, OH, OW)."""
+
+    _forward = staticmethod(max_pool_forward)
+    _backward = staticmethod(max_pool_backward)
+
+
+class AvgPool2d(_Pool):
+    """Average pooling around :func:`avg_pool_forward` (no padding): x (N, C, H, W) -> (N, C, OH, OW)."""
+
+    _forward = staticmethod(avg_pool_forward)
+    _backward = staticmethod(avg_pool_backward)
+
+
+class Flatten(Layer):
+    """x: (N, ...) -> (N, D) with D the product of the other axes; ``backward`` restores the shape."""
+
+    def forward(self, x, train=True):
+        x = np.asarray(x)
+        self.cache = x.shape
+        return x.reshape(x.shape[0], -1).copy()
+
+    def backward(self, dout):
+        shape = self._cache()
+        dout = np.asarray(dout)
+        if dout.shape != (shape[0], int(np.prod(shape[1:], dtype=np.int64))):
+            raise ValueError(f"Flatten.backward: dout must be ({shape[0]}, {int(np.prod(shape[1:]))}) for an input "
+                             f"of shape {shape}, got {dout.shape}.")
+        return dout.reshape(shape).copy()
 
 
 class SoftmaxWithLoss(Layer):

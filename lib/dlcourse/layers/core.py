@@ -274,14 +274,17 @@ def softmax_cross_entropy_forward(logits, t):
     return loss, SoftmaxCrossEntropyCache(e.reshape(logits.shape), t2 if is_labels else t2.copy(), n)
 
 
-def softmax_cross_entropy_backward(dout, cache):
+def softmax_cross_entropy_backward(dout, cache=None):
     """Gradient of the mean softmax-cross-entropy loss with respect to the logits.
 
     dout: the scalar upstream gradient of the loss (1.0 when the loss is the final output);
     cache from :func:`softmax_cross_entropy_forward`  ->  dlogits: shape of the logits,
     ``dlogits = dout * (y - t_onehot) / N`` with y = softmax(logits). A stack: dout a
-    scalar or one value per member (K,).
+    scalar or one value per member (K,). ``softmax_cross_entropy_backward(cache)`` (the loss
+    as the final output) is the same as ``softmax_cross_entropy_backward(1.0, cache)``.
     """
+    if cache is None and isinstance(dout, SoftmaxCrossEntropyCache):
+        dout, cache = 1.0, dout
     if isinstance(dout, SoftmaxCrossEntropyCache) or not isinstance(cache, SoftmaxCrossEntropyCache):
         raise TypeError(
             "softmax_cross_entropy_backward(dout, cache): pass the upstream gradient first and the "

@@ -19,9 +19,13 @@ Pure compute functions return NumPy data (tested directly); ``plot_*`` functions
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 
-from dlcourse.figures import new_figure
+from dlcourse.figures import new_figure, smooth, static_figure
 from dlcourse.init import init_weights
 from dlcourse.layers import BatchNorm, batchnorm_backward, batchnorm_forward
 from dlcourse.network import MultiLayerNet
@@ -45,6 +49,26 @@ __all__ = [
     "batchnorm_grid",
     "grid_pair",
     "plot_grid_accuracy",
+    "NOTE_LOG",
+    "NOTE_VARIANTS",
+    "NOTE_STYLE",
+    "init_label",
+    "NOTE_LRS",
+    "NOTE_INITS",
+    "NOTE_SEEDS",
+    "WeightsAndBiasesOnly",
+    "note_data",
+    "note_run",
+    "note_runs",
+    "note_sweep",
+    "save_note_sweep",
+    "load_note_sweep",
+    "sweep_curves",
+    "final_accuracy",
+    "first_batch_gradients",
+    "sweep_summary",
+    "plot_note_experiment",
+    "plot_lr_sweep",
 ]
 
 # The explorer's grid: log-spaced, about x3 apart. The book's setting (learning rate 0.01,
@@ -352,4 +376,397 @@ def plot_grid_accuracy(grid, fig=None):
         ax.set_title(f"{title}: test accuracy after {grid['iters'][-1]} iterations", fontsize=9)
     axes[0].set_ylabel("learning rate")
     fig.colorbar(image, ax=list(axes), fraction=0.03)
+    return fig
+
+
+# --------------------------------------------------------------------------- the course note's experiment
+# The Day 2 course note trains a 784-40-20-10 sigmoid network on MNIST with plain SGD (learning rate 0.01,
+# minibatches of 100 drawn with replacement, 1000 iterations; its loop updates W1..W3 and b1..b3 only) and
+# prints the test accuracy (on the 10,000 test images) every 10 iterations.
+NOTE_HIDDEN = (40, 20)
+NOTE_ACTIVATION = "sigmoid"
+NOTE_LR = 0.01
+NOTE_BATCH_SIZE = 100
+NOTE_ITERS = 1000
+#: the training images every machine of the course has (the first 24,345 of MNIST's 60,000): the experiment
+#: uses exactly these, so that a machine with the full training set computes the same numbers as the others
+NOTE_N_TRAIN = 24_345
+NOTE_N_TEST = 10_000
+
+#: the note's printed test accuracy, iterations 10, 20, ..., 1000: its run WITH batch norm (the 80.51 %), and
+#: its SGD run of the same network without batch norm (its optimizer section, initial std 0.01)
+NOTE_LOG = {
+    "iters": tuple(range(10, 1001, 10)),
+    "batchnorm": (
+        0.2072, 0.2847, 0.3116, 0.3368, 0.3558, 0.3755, 0.3891, 0.4013, 0.4161, 0.43, 0.4415, 0.4514, 0.4682,
+        0.4802, 0.4978, 0.5089, 0.5232, 0.5312, 0.5481, 0.564, 0.5725, 0.5859, 0.5961, 0.6057, 0.6171, 0.6282,
+        0.6376, 0.6497, 0.6608, 0.6645, 0.6751, 0.6799, 0.686, 0.6943, 0.6961, 0.7011, 0.7088, 0.7186, 0.7229,
+        0.7299, 0.7357, 0.7392, 0.7403, 0.7409, 0.7474, 0.7436, 0.7446, 0.7503, 0.7521, 0.7541, 0.7567, 0.7572,
+        0.7624, 0.7677, 0.7693, 0.767, 0.7697, 0.7726, 0.7729, 0.7756, 0.7714, 0.7766, 0.7744, 0.7797, 0.7792,
+        0.7788, 0.7803, 0.7833, 0.7834, 0.7826, 0.7848, 0.784, 0.7882, 0.7881, 0.7854, 0.7838, 0.7872, 0.7867,
+        0.7876, 0.7913, 0.7859, 0.7892, 0.7915, 0.7942, 0.7961, 0.7969, 0.7972, 0.7983, 0.801, 0.8024, 0.8008,
+        0.7989, 0.7991, 0.801, 0.8012, 0.8044, 0.8042, 0.8031, 0.8035, 0.8051),
+    "plain": (0.1032,) * 5 + (0.0958,) + (0.1135,) * 94,
+}
+
+#: the three ways of training the note's network that the experiment compares
+NOTE_VARIANTS = {
+    "plain": "without batch norm",
+    "batchnorm": "batch norm, the note's loop (γ, β never trained)",
+    "batchnorm_all": "batch norm, γ and β trained too",
+}
+NOTE_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+#: "xavier" (1/sqrt(n_in)) reproduces the note's curve; 0.01 is the std of the note's printed code
+NOTE_INITS = ("xavier", 0.01)
+NOTE_SEEDS = (0, 1, 2, 3, 4)
+NOTE_EVAL_EVERY = 50
+NOTE_LOSS_BLOCK = 10
+NOTE_SWEEP_FILE = Path(__file__).with_name("results") / "batchnorm_note_sweep.npz"
+
+
+class WeightsAndBiasesOnly:
+    """An optimizer that updates only the weights and biases ``W1, b1, W2, ...`` of ``params``.
+
+    It is the course note's loop, which names ``W1 .. W3`` and ``b1 .. b3`` and nothing else: the
+    batch-norm parameters ``gamma``/``beta`` keep their initial values 1 and 0. ``optimizer`` (e.g.
+    :class:`dlcourse.optimizers.SGD`) does the update of the arrays it is given; a stack's members are
+    dropped from it as from the optimizer itself.
+    """
+
+    _KEY = re.compile(r"[Wb][0-9]+")
+
+    def __init__(self, optimizer):
+        if not hasattr(optimizer, "update"):
+            raise TypeError(f"WeightsAndBiasesOnly wraps an optimizer (with update(params, grads)), "
+                            f"got {type(optimizer).__name__}.")
+        self.optimizer = optimizer
+
+    @property
+    def lr(self):
+        return self.optimizer.lr
+
+    def update(self, params, grads):
+        self.optimizer.update({k: v for k, v in params.items() if self._KEY.fullmatch(k)}, grads)
+
+    def keep_members(self, index):
+        self.optimizer.keep_members(index)
+
+    def __repr__(self):
+        return f"WeightsAndBiasesOnly({self.optimizer!r})"
+
+
+def note_data(data_dir=None):
+    """The note's data as every machine of the course has it: the first :data:`NOTE_N_TRAIN` training
+    images and all 10,000 test images of MNIST (flattened, float32 in [0, 1], integer labels)."""
+    from dlcourse.data import load_mnist
+
+    (x, t), (xt, tt) = load_mnist(normalize=True, flatten=True, one_hot=False, data_dir=data_dir)
+    if len(x) < NOTE_N_TRAIN:
+        raise ValueError(f"note_data: the MNIST training file holds {len(x)} images; the experiment uses the "
+                         f"first {NOTE_N_TRAIN:,}. Point DLCOURSE_MNIST_DIR at a complete copy (or at the "
+                         "course's 24,345-image subset).")
+    return (x[:NOTE_N_TRAIN], t[:NOTE_N_TRAIN]), (xt, tt)
+
+
+def _note_rngs(seed):
+    """Two independent generators for random seed ``seed``: the initial weights, the minibatches."""
+    init_seq, batch_seq = np.random.SeedSequence(int(seed)).spawn(2)
+    return np.random.default_rng(init_seq), np.random.default_rng(batch_seq)
+
+
+def _check_variant(variant):
+    if variant not in NOTE_VARIANTS:
+        raise ValueError(f"variant must be one of {list(NOTE_VARIANTS)}, got {variant!r}.")
+
+
+def _note_fit(data, net, optimizer, batch_rng, iters, eval_every):
+    (x, t), (xt, tt) = data
+    steps = np.arange(0, iters + 1, eval_every)
+    history = fit(net, optimizer, x, t, Minibatches(len(x), NOTE_BATCH_SIZE, batch_rng, replace=True),
+                  iters=iters, evaluate=accuracy_on(test_acc=(xt, tt)), eval_at=steps,
+                  stop=[Divergence(raise_error=False)])
+    return steps, history
+
+
+def note_run(data, *, variant="batchnorm", init="xavier", lr=NOTE_LR, seed=0, iters=NOTE_ITERS,
+             eval_every=NOTE_EVAL_EVERY, dtype=np.float64):
+    """Train ONE network of the note's experiment (a ``MultiLayerNet``, through :func:`dlcourse.train.fit`).
+
+    data: ``((x_train, t_train), (x_test, t_test))``, e.g. :func:`note_data`; variant: a key of
+    :data:`NOTE_VARIANTS`; init: ``"xavier"`` or a standard deviation; seed: the random seed of the
+    initial weights and of the minibatches (independent streams of ``SeedSequence(seed)``).
+    Returns ``{"iters": (E,), "loss": (iters,), "test_acc": (E,), "net"}``: the minibatch loss of every
+    iteration and the test accuracy before training and every ``eval_every`` iterations.
+    """
+    _check_variant(variant)
+    init_rng, batch_rng = _note_rngs(seed)
+    net = MultiLayerNet(data[0][0].shape[1], list(NOTE_HIDDEN), 10, activation=NOTE_ACTIVATION,
+                        weight_init=parse_method(init), use_batchnorm=variant != "plain", rng=init_rng, dtype=dtype)
+    optimizer = SGD(lr) if variant == "batchnorm_all" else WeightsAndBiasesOnly(SGD(lr))
+    steps, history = _note_fit(data, net, optimizer, batch_rng, iters, eval_every)
+    return {"iters": steps, "loss": history.padded_loss(iters), "test_acc": history.metric("test_acc", len(steps)),
+            "net": net}
+
+
+def note_runs(data, members, *, variant="batchnorm", seed=0, iters=NOTE_ITERS, eval_every=NOTE_EVAL_EVERY,
+              dtype=np.float64):
+    """:func:`note_run` for several ``(init, lr)`` pairs at once: one stacked ``MultiLayerNet``.
+
+    members: sequence of ``(init, lr)``. Member k is the network :func:`note_run` trains with
+    ``init=members[k][0], lr=members[k][1]`` and the same ``variant`` and random ``seed`` (the stack draws the
+    same standard normal numbers for every member and they share the minibatches), computed together.
+    Returns ``{"iters": (E,), "loss": (M, iters), "test_acc": (M, E)}``.
+    """
+    _check_variant(variant)
+    members = [(init, float(lr)) for init, lr in members]
+    if not members or any(lr <= 0 for _, lr in members):
+        raise ValueError(f"note_runs: members must be a non-empty list of (init, lr) with lr > 0, got {members}.")
+    init_rng, batch_rng = _note_rngs(seed)
+    net = MultiLayerNet(data[0][0].shape[1], list(NOTE_HIDDEN), 10, activation=NOTE_ACTIVATION,
+                        weight_init=[parse_method(init) for init, _ in members], use_batchnorm=variant != "plain",
+                        rng=init_rng, dtype=dtype)
+    sgd = SGD(np.array([lr for _, lr in members], dtype=dtype)[:, None, None])
+    optimizer = sgd if variant == "batchnorm_all" else WeightsAndBiasesOnly(sgd)
+    steps, history = _note_fit(data, net, optimizer, batch_rng, iters, eval_every)
+    return {"iters": steps, "loss": history.padded_loss(iters).T, "test_acc": history.metric("test_acc", len(steps)).T}
+
+
+def _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype, n_train, n_test):
+    return {"hidden": list(NOTE_HIDDEN), "activation": NOTE_ACTIVATION, "batch_size": NOTE_BATCH_SIZE,
+            "n_train": int(n_train), "n_test": int(n_test), "iters": int(iters), "eval_every": int(eval_every),
+            "loss_block": int(loss_block), "dtype": np.dtype(dtype).name, "lrs": [float(v) for v in lrs],
+            "inits": [v if isinstance(v, str) else float(v) for v in inits], "random_seeds": [int(s) for s in seeds],
+            "variants": list(variants)}
+
+
+def note_sweep(data=None, *, lrs=NOTE_LRS, inits=NOTE_INITS, seeds=NOTE_SEEDS, variants=tuple(NOTE_VARIANTS),
+               iters=NOTE_ITERS, eval_every=NOTE_EVAL_EVERY, loss_block=NOTE_LOSS_BLOCK, dtype=np.float64,
+               progress=False):
+    """The learning-rate sweep of the note's experiment: every variant x init x learning rate x random seed.
+
+    One :func:`note_runs` stack per (variant, seed), all ``(init, lr)`` pairs as its members. The full
+    default sweep (3 x 2 x 9 x 5 = 270 networks of 1000 iterations, float64) takes about a quarter of an
+    hour on 2 cores; the lecture reads the stored result (:func:`load_note_sweep`).
+    Returns ``{"settings", "lrs", "inits", "random_seeds", "variants", "eval_iters": (E,),
+    "test_acc": (V, I, L, S, E), "loss": (V, I, L, S, iters // loss_block)}``; ``loss`` holds the means of
+    the minibatch loss over blocks of ``loss_block`` iterations (NaN once a run diverged).
+    """
+    data = note_data() if data is None else data
+    if iters % loss_block:
+        raise ValueError(f"note_sweep: iters ({iters}) must be a multiple of loss_block ({loss_block}).")
+    members = [(init, lr) for init in inits for lr in lrs]
+    shape = (len(variants), len(inits), len(lrs), len(seeds))
+    test_acc = loss = None
+    for v, variant in enumerate(variants):
+        for s, seed in enumerate(seeds):
+            if progress:
+                print(f"note_sweep: {variant}, random seed {seed}", flush=True)
+            r = note_runs(data, members, variant=variant, seed=seed, iters=iters, eval_every=eval_every, dtype=dtype)
+            if test_acc is None:
+                test_acc = np.full(shape + (len(r["iters"]),), np.nan)
+                loss = np.full(shape + (iters // loss_block,), np.nan)
+            test_acc[v, :, :, s] = r["test_acc"].reshape(len(inits), len(lrs), -1)
+            blocks = r["loss"].reshape(len(members), -1, loss_block).mean(axis=2)
+            loss[v, :, :, s] = blocks.reshape(len(inits), len(lrs), -1)
+    settings = _sweep_settings(lrs, inits, seeds, variants, iters, eval_every, loss_block, dtype, len(data[0][0]),
+                               len(data[1][0]))
+    return {"settings": settings,
+            "lrs": tuple(float(v) for v in lrs), "inits": tuple(inits), "random_seeds": tuple(int(s) for s in seeds),
+            "variants": tuple(variants), "eval_iters": np.arange(0, iters + 1, eval_every),
+            "test_acc": test_acc, "loss": loss}
+
+
+def save_note_sweep(sweep, path=NOTE_SWEEP_FILE):
+    """Store a :func:`note_sweep` result (compressed ``.npz``; the loss in float32)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, settings=json.dumps(sweep["settings"], sort_keys=True),
+                        eval_iters=sweep["eval_iters"], test_acc=sweep["test_acc"],
+                        loss=sweep["loss"].astype(np.float32))
+    return path
+
+
+def load_note_sweep(path=NOTE_SWEEP_FILE):
+    """The stored sweep of the note's experiment (see :func:`note_sweep` for its layout).
+
+    It was computed by ``save_note_sweep(note_sweep(progress=True))`` with this module's settings;
+    a file made with other settings is refused with a message saying how to recompute it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"load_note_sweep: {path} is missing. Compute it (about a quarter of an hour on "
+                                "2 cores) with: from dlcourse.plots import batchnorm as P; "
+                                "P.save_note_sweep(P.note_sweep(progress=True))")
+    with np.load(path, allow_pickle=False) as f:
+        settings = json.loads(str(f["settings"]))
+        stored = {k: f[k] for k in ("eval_iters", "test_acc", "loss")}
+    expected = _sweep_settings(NOTE_LRS, NOTE_INITS, NOTE_SEEDS, tuple(NOTE_VARIANTS), NOTE_ITERS, NOTE_EVAL_EVERY,
+                               NOTE_LOSS_BLOCK, np.float64, NOTE_N_TRAIN, NOTE_N_TEST)
+    if settings != expected:
+        changed = sorted(k for k in set(settings) | set(expected) if settings.get(k) != expected.get(k))
+        raise ValueError(f"load_note_sweep: {path} was computed with other settings ({', '.join(changed)} differ "
+                         "from this module's). Recompute it: P.save_note_sweep(P.note_sweep(progress=True)).")
+    shape = (len(settings["variants"]), len(settings["inits"]), len(settings["lrs"]), len(settings["random_seeds"]))
+    n_evals = settings["iters"] // settings["eval_every"] + 1
+    if (stored["test_acc"].shape != shape + (n_evals,)
+            or stored["loss"].shape != shape + (settings["iters"] // settings["loss_block"],)):
+        raise ValueError(f"load_note_sweep: {path} holds arrays of the wrong shape "
+                         f"({stored['test_acc'].shape}, {stored['loss'].shape}); recompute it.")
+    sweep = {"settings": settings, "lrs": tuple(settings["lrs"]), "inits": tuple(settings["inits"]),
+             "random_seeds": tuple(settings["random_seeds"]), "variants": tuple(settings["variants"]), **stored}
+    for key in ("eval_iters", "test_acc", "loss"):
+        sweep[key].flags.writeable = False
+    return sweep
+
+
+def _index(values, value, what):
+    for i, v in enumerate(values):
+        if (isinstance(v, str) or isinstance(value, str)) and v == value:
+            return i
+        if not isinstance(v, str) and not isinstance(value, str) and np.isclose(v, float(value), rtol=1e-9, atol=0):
+            return i
+    raise ValueError(f"{what} {value!r} is not in the sweep {list(values)}; pick one of those.")
+
+
+def sweep_curves(sweep, variant, init, lr):
+    """The curves of one setting of the sweep, for every random seed.
+
+    Returns ``{"eval_iters": (E,), "test_acc": (S, E), "loss_iters": (B,), "loss": (S, B)}``
+    (read-only views; ``loss_iters`` are the last iterations of the loss blocks).
+    """
+    v = _index(sweep["variants"], variant, "variant")
+    i = _index(sweep["inits"], init, "init")
+    a = _index(sweep["lrs"], lr, "learning rate")
+    block = sweep["settings"]["loss_block"]
+    loss = sweep["loss"][v, i, a]
+    return {"eval_iters": sweep["eval_iters"], "test_acc": _read_only(sweep["test_acc"][v, i, a]),
+            "loss_iters": np.arange(block, block * loss.shape[-1] + 1, block), "loss": _read_only(loss)}
+
+
+def final_accuracy(sweep):
+    """``(V, I, L, S)``: the test accuracy after the last iteration of every run of the sweep."""
+    return sweep["test_acc"][..., -1]
+
+
+def first_batch_gradients(data, inits=NOTE_INITS, seed=0):
+    """What the first SGD step of :func:`note_run` sees, before any update, with and without batch norm.
+
+    Returns ``{(init, use_batchnorm): {"grad_norms": (|dL/dW1|, |dL/dW2|, |dL/dW3|), "batch_std": (s1, s2)}}``:
+    Frobenius norms of the gradients on the first minibatch, and the mean over the features of each hidden
+    layer's batch standard deviation ``s = sqrt(var + eps)`` of its pre-activations (the number batch norm
+    divides by, forward and backward; ``None`` without batch norm). Both networks start from the same
+    weights and see the same minibatch.
+    """
+    out = {}
+    for init in inits:
+        for use_bn in (False, True):
+            init_rng, batch_rng = _note_rngs(seed)
+            net = MultiLayerNet(data[0][0].shape[1], list(NOTE_HIDDEN), 10, activation=NOTE_ACTIVATION,
+                                weight_init=parse_method(init), use_batchnorm=use_bn, rng=init_rng, dtype=np.float64)
+            idx = next(Minibatches(len(data[0][0]), NOTE_BATCH_SIZE, batch_rng, replace=True))
+            grads = net.gradient(data[0][0][idx], data[0][1][idx])
+            stds = tuple(float(np.mean(np.sqrt(bn.cache.var + bn.eps))) for bn in net.batchnorms) if use_bn else None
+            out[init, use_bn] = {"grad_norms": tuple(float(np.linalg.norm(grads[f"W{i}"])) for i in (1, 2, 3)),
+                                 "batch_std": stds}
+    return out
+
+
+def sweep_summary(sweep, threshold=0.9):
+    """The sweep in numbers: for every (variant, init), the final test accuracy at each learning rate (mean,
+    min and max over the random seeds), the best learning rate (highest mean) and the learning rates whose
+    mean reaches ``threshold``.
+
+    Returns ``{(variant, init): {"mean": (L,), "min": (L,), "max": (L,), "best_lr", "best": (mean, min, max),
+    "good_lrs": tuple}}``.
+    """
+    final = final_accuracy(sweep)
+    out = {}
+    for v, variant in enumerate(sweep["variants"]):
+        for i, init in enumerate(sweep["inits"]):
+            acc = final[v, i]
+            mean, low, high = np.nanmean(acc, axis=1), np.nanmin(acc, axis=1), np.nanmax(acc, axis=1)
+            b = int(np.nanargmax(mean))
+            out[variant, init] = {"mean": mean, "min": low, "max": high, "best_lr": sweep["lrs"][b],
+                                  "best": (float(mean[b]), float(low[b]), float(high[b])),
+                                  "good_lrs": tuple(lr for lr, m in zip(sweep["lrs"], mean) if m >= threshold)}
+    return out
+
+
+#: colour and line style of each variant in every figure of the experiment
+NOTE_STYLE = {"plain": ("C1", "--"), "batchnorm": ("C0", "-"), "batchnorm_all": ("C2", "-.")}
+
+
+def init_label(init):
+    """How the figures name an initialisation of the experiment."""
+    return "Xavier (1/√n_in)" if init == "xavier" else f"std {init:g}"
+
+
+def plot_note_experiment(runs, sweep, fig=None):
+    """The note's run next to ours: test accuracy (left) and training loss (right) over the iterations.
+
+    runs: ``{variant: note_run(...)}`` at the note's setting (Xavier, learning rate 0.01; solid lines);
+    sweep: :func:`load_note_sweep`, whose 5 random seeds at the same setting give the shaded band (their
+    range) and, for the initial std 0.01 of the note's printed code, a dotted band. The note's own log
+    is drawn as points.
+    """
+    if fig is None:
+        fig, (ax_acc, ax_loss) = static_figure((11, 4.6), 1, 2)
+    else:
+        ax_acc, ax_loss = fig.subplots(1, 2)
+    log_iters = np.array(NOTE_LOG["iters"])
+    ax_acc.plot(log_iters, NOTE_LOG["batchnorm"], ".", ms=3, color="k", label="the note's log, with batch norm")
+    ax_acc.plot(log_iters, NOTE_LOG["plain"], "x", ms=3, color="0.5", label="the note's log, without (std 0.01)")
+    for variant, run in runs.items():
+        color, style = NOTE_STYLE[variant]
+        band = sweep_curves(sweep, variant, "xavier", NOTE_LR)
+        ax_acc.fill_between(band["eval_iters"], band["test_acc"].min(axis=0), band["test_acc"].max(axis=0),
+                            color=color, alpha=0.2, lw=0)
+        ax_acc.plot(run["iters"], run["test_acc"], style, color=color, label=f"{NOTE_VARIANTS[variant]} (seed 0)")
+        x, y = smooth(run["loss"], NOTE_LOSS_BLOCK)
+        ax_loss.plot(x, y, style, color=color, label=NOTE_VARIANTS[variant])
+        ax_loss.fill_between(band["loss_iters"], band["loss"].min(axis=0), band["loss"].max(axis=0), color=color,
+                             alpha=0.2, lw=0)
+    small = sweep_curves(sweep, "batchnorm", 0.01, NOTE_LR)
+    ax_acc.fill_between(small["eval_iters"], small["test_acc"].min(axis=0), small["test_acc"].max(axis=0),
+                        facecolor="none", edgecolor="C0", hatch="....", lw=0.0,
+                        label="batch norm, std 0.01: range over 5 random seeds")
+    ax_acc.set_ylim(0, 1)
+    ax_acc.set_xlabel("iteration")
+    ax_acc.set_ylabel("test accuracy (10,000 images)")
+    ax_acc.set_title("Xavier init., learning rate 0.01; shaded: range over 5 random seeds", fontsize=9)
+    ax_acc.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2)
+    ax_loss.set_xlabel("iteration")
+    ax_loss.set_ylabel(f"training loss (mean of {NOTE_LOSS_BLOCK} iterations)")
+    ax_loss.set_ylim(0, 2.5)
+    ax_loss.set_title("training loss; shaded: range over 5 random seeds", fontsize=9)
+    ax_loss.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=1)
+    return fig
+
+
+def plot_lr_sweep(sweep, fig=None):
+    """Final test accuracy against the learning rate, one panel per initialisation: the mean over the random
+    seeds (line) and their range (band), for each variant; the note's 80.51 % is the black point."""
+    inits = sweep["inits"]
+    if fig is None:
+        fig, axes = static_figure((11, 4.0), 1, len(inits), sharey=True)
+    else:
+        axes = fig.subplots(1, len(inits), sharey=True)
+    axes = np.atleast_1d(axes)
+    final = final_accuracy(sweep)
+    lrs = np.array(sweep["lrs"])
+    for i, (ax, init) in enumerate(zip(axes, inits)):
+        for v, variant in enumerate(sweep["variants"]):
+            color, style = NOTE_STYLE[variant]
+            acc = final[v, i]                                  # (L, S)
+            ax.fill_between(lrs, np.nanmin(acc, axis=1), np.nanmax(acc, axis=1), color=color, alpha=0.2, lw=0)
+            ax.plot(lrs, np.nanmean(acc, axis=1), style + "o", ms=3, color=color, label=NOTE_VARIANTS[variant])
+        ax.plot([NOTE_LR], [NOTE_LOG["batchnorm"][-1]], "o", color="k", ms=5, label="the note: 80.51 %")
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate")
+        ax.set_title(f"initial weights: {init_label(init)}", fontsize=9)
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"test accuracy after {sweep['settings']['iters']} iterations")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)
     return fig

@@ -565,7 +565,7 @@ def noisy_bowl_runs(rates, *, noise_std=NOISE_STD, momentum=0.0, runs=500, seed=
         g_t = grad f(w_{t-1}) + noise_std * xi_t,    xi_t ~ N(0, I), independent,
 
     as a minibatch gradient is the true gradient plus noise. ``noise``: the draws xi, (steps, runs, 2),
-    so that several schedules can share them (by default :func:`bowl_noise` of ``seed``). Every run
+    so that several schedules can share them (by default :func:`bowl_noise` with the random ``seed``). Every run
     follows :func:`_descend` with a :class:`dlcourse.optimizers.ScheduledOptimizer`.
 
     Returns ``{"points": (k, runs, 2), "loss": (k, runs), "mean_loss": (k,), "lr": (steps,)}``,

@@ -62,7 +62,41 @@ def filter_layout(input_size, filter_size, stride, pad):
             "uncovered": int(uncovered), "overhang": int(overhang)}
 
 
-class ConvolutionExplorer:
+class _GeometrySliders:
+    """The controls both explorers share: sliders for H, the filter size, S, P and an output pixel.
+
+    Subclasses set ``MAX_INPUT``, ``MAX_FILTER``, ``MAX_STRIDE``, ``MAX_PAD``, call :meth:`_make_sliders`
+    before drawing and :meth:`_finish` once their artists exist.
+    """
+
+    def _make_sliders(self, input_size, filter_size, stride, pad, *, min_input, filter_label):
+        def slider(value, lo, hi, label):
+            return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=label,
+                                     continuous_update=True, style={"description_width": "initial"})
+
+        self.input_size = slider(input_size, min_input, self.MAX_INPUT, "input size H")
+        self.filter_size = slider(filter_size, 1, self.MAX_FILTER, filter_label)
+        self.stride = slider(stride, 1, self.MAX_STRIDE, "stride S")
+        self.pad = slider(pad, 0, self.MAX_PAD, "padding P (per side)")
+        self.position = slider(0, 0, 0, "output pixel #")
+
+    def _finish(self, axes):
+        """Hide the ticks of ``axes``, draw once, connect the sliders and lay the widget out."""
+        for ax in axes:
+            ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        self.view = FigureView(self.fig)
+        self.layout = None
+        self.message = ""
+        self._updating = False
+        self.update()
+        for control in (self.input_size, self.filter_size, self.stride, self.pad, self.position):
+            control.observe(lambda change: self.update(), names="value")
+        controls = widgets.VBox([widgets.HBox([self.input_size, self.filter_size]),
+                                 widgets.HBox([self.stride, self.pad]), self.position])
+        self.widget = widgets.VBox([controls, self.view.widget])
+
+
+class ConvolutionExplorer(_GeometrySliders):
     """Input size, filter size, stride and padding -> the filter's placements and output size.
 
     Attributes: the sliders ``input_size``, ``filter_size``, ``stride``, ``pad`` and
@@ -78,16 +112,7 @@ class ConvolutionExplorer:
     MAX_PAD = 3
 
     def __init__(self, input_size=6, filter_size=2, stride=1, pad=1):
-        def slider(value, lo, hi, label):
-            return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=label,
-                                     continuous_update=True,
-                                     style={"description_width": "initial"})
-
-        self.input_size = slider(input_size, 1, self.MAX_INPUT, "input size H")
-        self.filter_size = slider(filter_size, 1, self.MAX_FILTER, "filter size FH")
-        self.stride = slider(stride, 1, self.MAX_STRIDE, "stride S")
-        self.pad = slider(pad, 0, self.MAX_PAD, "padding P (per side)")
-        self.position = slider(0, 0, 0, "output pixel #")
+        self._make_sliders(input_size, filter_size, stride, pad, min_input=1, filter_label="filter size FH")
 
         self.fig, (self.ax_in, self.ax_out) = new_figure(figsize=(9.5, 4.6), ncols=2)
         self.fig.subplots_adjust(left=0.04, right=0.98, top=0.74, bottom=0.03, wspace=0.15)
@@ -113,18 +138,7 @@ class ConvolutionExplorer:
         self.no_output = self.ax_out.text(0.5, 0.5, "", ha="center", va="center", wrap=True,
                                           fontsize=9, color="red", transform=self.ax_out.transAxes)
         self.suptitle = self.fig.suptitle("", fontsize=9)
-        for ax in (self.ax_in, self.ax_out):
-            ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-        self.view = FigureView(self.fig)
-        self.layout = None
-        self.message = ""
-        self._updating = False
-        self.update()
-        for control in (self.input_size, self.filter_size, self.stride, self.pad, self.position):
-            control.observe(lambda change: self.update(), names="value")
-        controls = widgets.VBox([widgets.HBox([self.input_size, self.filter_size]),
-                                 widgets.HBox([self.stride, self.pad]), self.position])
-        self.widget = widgets.VBox([controls, self.view.widget])
+        self._finish((self.ax_in, self.ax_out))
 
     @classmethod
     def bench_cases(cls):
@@ -303,7 +317,7 @@ def backward_layout(input_size, filter_size, stride, pad, position=0):
             "unreached": int(np.count_nonzero(~covered[p:p + h, p:p + h]))}
 
 
-class ConvBackwardExplorer:
+class ConvBackwardExplorer(_GeometrySliders):
     """Sliders for H, F, S, P and an output pixel -> the gradient that flows back to the input.
 
     Left: dout = 1 at one output pixel sends the filter's weights back onto the window it read
@@ -323,15 +337,7 @@ class ConvBackwardExplorer:
     MAX_PAD = 2
 
     def __init__(self, input_size=5, filter_size=3, stride=2, pad=0):
-        def slider(value, lo, hi, label):
-            return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=label,
-                                     continuous_update=True, style={"description_width": "initial"})
-
-        self.input_size = slider(input_size, 2, self.MAX_INPUT, "input size H")
-        self.filter_size = slider(filter_size, 1, self.MAX_FILTER, "filter size F")
-        self.stride = slider(stride, 1, self.MAX_STRIDE, "stride S")
-        self.pad = slider(pad, 0, self.MAX_PAD, "padding P (per side)")
-        self.position = slider(0, 0, 0, "output pixel #")
+        self._make_sliders(input_size, filter_size, stride, pad, min_input=2, filter_label="filter size F")
 
         self.fig, axes = new_figure(figsize=(11, 4.4), ncols=3)
         self.ax_one, self.ax_add, self.ax_over = axes
@@ -347,18 +353,7 @@ class ConvBackwardExplorer:
         self.texts: list = []
         self.marks: list = []
         self.suptitle = self.fig.suptitle("", fontsize=9)
-        for ax in axes:
-            ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-        self.view = FigureView(self.fig)
-        self.layout = None
-        self.message = ""
-        self._updating = False
-        self.update()
-        for control in (self.input_size, self.filter_size, self.stride, self.pad, self.position):
-            control.observe(lambda change: self.update(), names="value")
-        controls = widgets.VBox([widgets.HBox([self.input_size, self.filter_size]),
-                                 widgets.HBox([self.stride, self.pad]), self.position])
-        self.widget = widgets.VBox([controls, self.view.widget])
+        self._finish(axes)
 
     @classmethod
     def bench_cases(cls):
