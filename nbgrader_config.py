@@ -29,6 +29,27 @@ c.ClearHiddenTests.enforce_metadata = True
 # A deleted or metadata-stripped test cell is restored from the gradebook and scored.
 c.OverwriteCells.add_missing_cells = True
 
+# Protected grading, whichever command grades (`nbgrader autograde`, formgrader's Autograde button,
+# `python -m dlgrade grade`): the student's kernel runs in bubblewrap, and every test cell's score
+# comes from the out-of-process grading checks (the source notebook's tests and grading/<chapter>.py),
+# which student code cannot touch. Without bubblewrap, grading refuses to run. See README.md,
+# "Tamper-resistant grading", and lib/dlgrade/pipeline.py for the steps.
+# Fail closed: nbgrader skips a configuration file that raises (it only logs the error) and would then
+# grade with its own, unprotected steps. So where the grader cannot be imported (a Python without the
+# course's set-up), Autograde is given a step that cannot be loaded either: every grading command and
+# formgrader's button then fail on it ("No module named 'dlgrade'") and grade nothing.
+try:
+    from dlgrade.pipeline import protect  # noqa: E402
+except ImportError as _missing:
+    import sys as _sys
+
+    print(f"nbgrader_config.py: the course's grader cannot be imported ({_missing}); grading refuses to run "
+          "until it is installed (python3 course.py setup, then use .venv/bin/nbgrader)", file=_sys.stderr)
+    c.Autograde.sanitize_preprocessors = ["dlgrade.pipeline.NotInstalled"]
+    c.Autograde.autograde_preprocessors = ["dlgrade.pipeline.NotInstalled"]
+else:
+    protect(c)
+
 # Grading policy: a test cell passes when it raises no exception. nbgrader would
 # also zero any cell that wrote to stderr, so a correct answer that triggers a
 # harmless warning (a RuntimeWarning from NumPy, a DeprecationWarning from a

@@ -11,7 +11,9 @@ chapters of tests/corpus/, which isolates the per-notebook overhead).
 
 Both tools grade identical copies of the course in the same run. The baseline
 is nbgrader's own sequential command, run the way an instructor would: one
-``nbgrader autograde CHAPTER --create --force`` per chapter. The parallel
+``nbgrader autograde CHAPTER --create --force`` per chapter. Since issue 14 it
+runs the course's protected pipeline (nbgrader_config.py: sandboxed kernel and
+out-of-process checks), the same steps as the parallel command. The parallel
 command runs ``--repeats`` times (``--force``: everything regraded). Every run
 must grade every submission, and both must give every student the same scores;
 the script prints the times and the ratio (target: at least 2x on 2 cores).
@@ -54,6 +56,10 @@ def build_class(root: Path, chapters: list[str], source: Path, students: int) ->
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     for ch in chapters:
         shutil.copytree(source / ch, root / "source" / ch)
+        checks = REPO / "grading" / f"{ch}.py"   # the grading checks: both tools grade with the same pipeline
+        if source == REPO / "source" and checks.is_file():
+            (root / "grading").mkdir(exist_ok=True)
+            shutil.copy2(checks, root / "grading" / checks.name)
     release(Course.open(root), chapters, out=lambda *_: None)  # also puts the assignments in gradebook.db
     counts = {}
     for ch in chapters:

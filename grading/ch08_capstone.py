@@ -10,21 +10,22 @@ MNIST reaches the student's code as arrays passed across the sandbox boundary: t
 notebook loads it here, in the grader (``DLCOURSE_MNIST_DIR`` or the cache of ``dlcourse.data``), and the
 sandbox has no file of the course.
 
-Time: the training has a limit of its own, TRAIN_SECONDS, so that one slow submission cannot slow the
-grading of a class down much. The check first trains a tenth of the budget (2,000 images) and
-extrapolates; a correct but slow implementation is told how slow, measured, instead of being stopped
-silently. A run that still exceeds the limit (its cost grows faster than the number of images) is
-stopped at the limit, with the same measurements in its message.
+Time: the training has a limit of its own, TRAIN_SECONDS (``dlgrade.checks.time_limit``: the grader stops
+the student's sandbox when it runs out), so that one slow submission cannot slow the grading of a class
+down much. The check first trains a tenth of the budget (2,000 images) and extrapolates; a correct but slow
+implementation is told how slow, measured, instead of being stopped silently. A run that still exceeds the
+limit (its cost grows faster than the number of images) is stopped at the limit, with the same
+measurements in its message.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import numpy as np
 
 from dlcourse.checks import call, check_true, fail
+from dlgrade.checks import time_limit
 from dlgrade.spec import NotebookSpec
 
 BUDGET_IMAGES = 20_000
@@ -36,31 +37,6 @@ TRAIN_SECONDS = 20.0
 MIN_ACCURACY = 0.93
 SETTINGS = (f"FullyConnectedNet({HIDDEN}, use_batchnorm=True, dropout=0.0, weight_scale='he', rng), "
             f"train(net, x, t, epochs=1, batch_size={BATCH_SIZE}, lr={LR}, lr_min=0.0, rng)")
-
-
-@contextlib.contextmanager
-def time_limit(fn, seconds):
-    """Stop ``fn``'s sandbox after ``seconds`` (or the cell's own deadline, if sooner).
-
-    ``fn`` is a student's function as the grader holds it (a handle into the sandbox); in the notebook's
-    own kernel there is no sandbox, and the time is measured afterwards instead.
-    """
-    session = getattr(fn, "_session", None)
-    if session is None or not hasattr(session, "deadline"):
-        yield
-        return
-    before = session.deadline
-    session.deadline = min(before, time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        if not getattr(session, "dead", None):
-            session.deadline = before
-
-
-def _stopped(fn) -> bool:
-    session = getattr(fn, "_session", None)
-    return bool(session is not None and getattr(session, "dead", None))
 
 
 def _too_slow(what: str, measured: str) -> None:
@@ -88,11 +64,11 @@ def mnist_budget(ns):
     net = build(8)
     start = time.perf_counter()
     try:
-        with time_limit(train, TRAIN_SECONDS):
+        with time_limit(TRAIN_SECONDS) as limit:
             call(train, net, x[:PROBE_IMAGES], t[:PROBE_IMAGES], 1, BATCH_SIZE, LR, 0.0, np.random.default_rng(9),
                  name=label)
     except AssertionError:
-        if _stopped(train):
+        if limit.stopped:
             _too_slow(f"{label} did not finish in {TRAIN_SECONDS:.0f} s, so the whole run would take more than "
                       f"{TRAIN_SECONDS * BUDGET_IMAGES / PROBE_IMAGES:.0f} s", "")
         raise
@@ -108,10 +84,10 @@ def mnist_budget(ns):
     net = build(10)
     start = time.perf_counter()
     try:
-        with time_limit(train, TRAIN_SECONDS):
+        with time_limit(TRAIN_SECONDS) as limit:
             history = call(train, net, x, t, 1, BATCH_SIZE, LR, 0.0, np.random.default_rng(11), name=label)
     except AssertionError:
-        if _stopped(train):
+        if limit.stopped:
             _too_slow(f"{label} did not finish in {TRAIN_SECONDS:.0f} s",
                       measured + " It took longer than that pace predicts: some work grows with the number of "
                                  "images seen so far or with the size of the training set (evaluating the whole "

@@ -11,6 +11,10 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+# Grading in tests is protected, as where a class is graded, whatever the shell exported: the tests-only
+# switch of dlgrade.pipeline is passed only by tests/gradingkit.py's grade_variants (the chapter tests).
+os.environ.pop("DLGRADE_TESTS_SCORE_BY_NOTEBOOK_RUN", None)
+
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,12 +6,20 @@
     })
     results["bug_batched_softmax"].failed              # {"test_softmax_batch_invariant", ...}
 
-Each variant becomes one student. The harness copies the chapter's source and
-``nbgrader_config.py`` into a temporary course, runs ``nbgrader
-generate_assignment``, builds every submission from the generated student
-version (answer cells replaced by the variant's code, or by the source
-solution where the variant says nothing), runs ``nbgrader autograde`` once for
-all of them, and reads the scores back from the gradebook.
+Each variant becomes one student. The harness copies the chapter's source, its
+grading checks (``grading/<chapter>.py``) and ``nbgrader_config.py`` into a
+temporary course, runs ``nbgrader generate_assignment``, builds every submission
+from the generated student version (answer cells replaced by the variant's code,
+or by the source solution where the variant says nothing), runs ``nbgrader
+autograde`` once for all of them, and reads the scores back from the gradebook.
+That is the course's grading as an instructor runs it (the notebook in a sandboxed
+kernel), with one difference, for the chapter tests only: ``grade_variants`` sets
+the tests-only switch ``DLGRADE_TESTS_SCORE_BY_NOTEBOOK_RUN=1`` (see
+:mod:`dlgrade.pipeline`), so that the notebook's own run scores the variants and
+the chapter records state what the notebook's tests catch. The same variants go
+through the out-of-process checks in tests/test_sandbox_chapters.py. Every other
+``run_nbgrader`` call (the hostile corpus, formgrader, the course commands) grades
+with the protected default: the switch is never passed on to them.
 """
 
 from __future__ import annotations
@@ -32,18 +40,27 @@ REPO = Path(__file__).resolve().parents[1]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def nbgrader_env() -> dict[str, str]:
-    """Environment for nbgrader subprocesses: the running interpreter's bin first on PATH."""
+#: the tests-only switch of dlgrade.pipeline (the notebook run scores; never where a class is graded)
+SCORE_BY_NOTEBOOK_RUN = "DLGRADE_TESTS_SCORE_BY_NOTEBOOK_RUN"
+
+
+def nbgrader_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for nbgrader subprocesses: the running interpreter's bin first on PATH, the protected
+    default (the tests-only switch removed, whatever the caller's environment holds), then ``extra``."""
     env = dict(os.environ)
+    env.pop(SCORE_BY_NOTEBOOK_RUN, None)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    env.update(extra or {})
     return env
 
 
-def run_nbgrader(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``nbgrader <args>`` in ``cwd``; raise with its output when it fails."""
+def run_nbgrader(args: list[str], cwd: Path, timeout: float = 900,
+                 env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in ``cwd`` (``env``: variables added to :func:`nbgrader_env`); raise with its
+    output when it fails."""
     cmd = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(env), capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed with exit code {proc.returncode}:\n"
@@ -83,12 +100,15 @@ class GradeResult:
         return {gid for gid, (s, m) in self.scores.items() if s < m}
 
     def failure_text(self, grade_id: str, traceback: bool = False) -> str:
-        """The error message shown under the cell ``grade_id`` ("" when it passed).
+        """The error message shown under the cell ``grade_id`` ("" when it passed), and what the grading
+        check (which decides the points) said about it.
 
         Only ``ExceptionName: message`` by default: the traceback quotes the test cell's own
         source, so a check that the feedback names a mistake could match the test code instead
         of the message. ``traceback=True`` adds it (for debugging output).
         """
+        from dlgrade.checks.verdicts import HEADER
+
         for cell in self.notebook.cells:
             if _grade_id(cell) != grade_id:
                 continue
@@ -98,7 +118,11 @@ class GradeResult:
                     parts.append(f"{out.get('ename')}: {out.get('evalue')}")
                     if traceback:
                         parts.extend(out.get("traceback", []))
-            return _ANSI.sub("", "\n".join(parts))
+                text = out.get("text", "") if out.get("output_type") == "stream" else ""
+                text = "".join(text) if isinstance(text, list) else text
+                if text.startswith(f"{HEADER}: FAILED"):
+                    parts.append(text.split("\n", 1)[-1].strip())
+            return _ANSI.sub("", "\n".join(p for p in parts if p))
         raise KeyError(f"no cell with grade_id {grade_id!r} in the autograded notebook "
                        f"(graded cells: {sorted(self.scores)})")
 
@@ -117,10 +141,14 @@ def answer_sources(notebook_path: Path) -> dict[str, str]:
 
 
 def make_course(chapter: str, root: Path) -> Path:
-    """Copy the chapter's source and the nbgrader config into a fresh course folder."""
+    """Copy the chapter's source, its grading checks and the nbgrader config into a fresh course folder."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "source" / chapter, root / "source" / chapter)
+    checks = REPO / "grading" / f"{chapter}.py"
+    if checks.is_file():
+        (root / "grading").mkdir(exist_ok=True)
+        shutil.copy2(checks, root / "grading" / checks.name)
     return root
 
 
@@ -151,7 +179,8 @@ def grade_variants(chapter: str, variants: Mapping[str, Mapping[str, str]], note
             dest = tmp / "submitted" / student / chapter
             dest.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, dest / f"{notebook}.ipynb")
-        proc = run_nbgrader(["autograde", chapter, "--create", "--force"], cwd=tmp)
+        proc = run_nbgrader(["autograde", chapter, "--create", "--force"], cwd=tmp,
+                            env={SCORE_BY_NOTEBOOK_RUN: "1"})
         from nbgrader.api import Gradebook
 
         results: dict[str, GradeResult] = {}

@@ -57,11 +57,11 @@ def test_grade_command_gives_hostile_submissions_nothing_and_correct_ones_full_m
         earned = {g: s for g, s in got[student].items() if s > 0}
         assert not earned, f"{student}: a hostile submission earned points in the gradebook: {earned}"
 
-    # The attack fooled its own notebook run (no error in the test cell), yet the cell scored 0:
-    # the grading check decided, and its verdict is in the autograded notebook.
+    # The attack fooled its own notebook run (no error of the run in the test cell), yet the cell scored 0:
+    # the grading check decided, and its verdict (its failure as the cell's error) is in the autograded notebook.
     errors, text = _outputs(root, "h_fool", "test_sigmoid_values")
-    assert errors == [], f"the notebook run was expected to be fooled by {FOOLS_THE_NOTEBOOK}: {errors}"
-    assert "Grading check" in text and "FAILED" in text, text
+    assert errors == ["GradingCheckFailed"], f"the notebook run was expected to be fooled by {FOOLS_THE_NOTEBOOK}: {errors}"
+    assert "Grading check" in text and "FAILED" in text and "showed no error" in text, text
     # The sandboxed kernel saw none of the course: not the worker's course copy with the gradebook above
     # its folder, not the repository's source/ or grading/.
     _, text = _outputs(root, "h_read", "sigmoid")

@@ -1,17 +1,24 @@
-"""The hostile corpus (tests/hostile/): no attack gains a single point, correct work keeps full marks,
-and the class run (nbgrader with sandboxed kernels, then the out-of-process checks) finishes
-without any attack reaching outside its own folder."""
+"""The hostile corpus (tests/hostile/): no attack gains a single point, correct work keeps full marks.
+
+First the out-of-process checks alone, on every attack. Then the class run, as instructors grade: the
+whole corpus through plain `nbgrader autograde` with the course's nbgrader_config.py as it is, and the
+same submissions through `python -m dlgrade grade` in a copy of the course. Both give every cell the
+same score (the checks decide on every path), full marks to the correct answers, nothing to any attack,
+and no attack reaches outside its own folder. (Formgrader's Autograde button: tests/test_formgrader.py.)"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from corpus.helpers import cli, journal, scores
 from gradingkit import answer_sources, make_course, run_nbgrader
 from sandboxkit import (CHAPTER, REPO, attacks, build_submission, hostile_submission, new_marker, require_sandbox,
                         wrong_answers)
@@ -85,6 +92,10 @@ def test_a_cell_that_exits_breaks_only_itself(release):
 
 # ------------------------------------------------------------------------------------------ class run
 
+LIMITS = {"cell_timeout": 10, "notebook_timeout": 120}  # an infinite loop costs 10 s per test cell, on both paths
+ATTACKS_THAT_FOOL_THE_RUN = {"h_allclose_patch", "h_input_transformer", "h_sys_modules"}
+
+
 def _markers(marker: str, roots: list[Path]) -> list[str]:
     """Marker files the attacks may have left (and removes them)."""
     places = [Path(p) for p in ("/", "/tmp", "/var/tmp", "/dev/shm", "/work", "/work/main", "/root", "/usr",
@@ -101,114 +112,144 @@ def _markers(marker: str, roots: list[Path]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def class_run(tmp_path_factory, release):
-    """A class of the correct, the wrong and every kernel-level hostile submission, graded as an
-    instructor would: nbgrader autograde with sandboxed kernels, then the out-of-process checks."""
-    root = tmp_path_factory.mktemp("class")
-    make_course(CHAPTER, root)
-    with open(root / "nbgrader_config.py", "a") as fh:
-        fh.write("\nfrom dlgrade.sandbox.kernel import sandboxed_autograde_preprocessors\n"
-                 "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()\n")
-    run_nbgrader(["generate_assignment", CHAPTER, "--force"], cwd=root)
-    rel = nbformat.read(root / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+class Listener:
+    """A TCP service on the grader's loopback that records whatever reaches it."""
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    port = server.getsockname()[1]
-    received: list[bytes] = []
-    stop = threading.Event()
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
-    def accept():
-        while not stop.is_set():
+    def _accept(self):
+        while not self.stop.is_set():
             try:
-                conn, _ = server.accept()
-                received.append(conn.recv(200))
+                conn, _ = self.server.accept()
+                self.received.append(conn.recv(200))
                 conn.close()
             except OSError:
                 continue
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    marker = new_marker()
+    def close(self):
+        self.stop.set()
+        self.thread.join(2)
+        self.server.close()
+
+
+def _gradebook_scores(root: Path) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {sub.student.id: {g.name: float(g.score) for nb in sub.notebooks for g in nb.grades}
+                for sub in gb.find_assignment(CHAPTER).submissions}
+
+
+@pytest.fixture(scope="module")
+def class_run(tmp_path_factory, release):
+    """The correct answers, the wrong ones and every attack, graded by plain `nbgrader autograde` (the course's
+    configuration, with the limits of LIMITS) and by `python -m dlgrade grade` (a copy of the same course)."""
+    top = tmp_path_factory.mktemp("class")
+    root, copy = top / "nbgrader", top / "dlgrade"
+    make_course(CHAPTER, root)
+    with open(root / "nbgrader_config.py", "a") as fh:   # only the limits change: the protection is the course's
+        fh.write(f"\nc.Execute.timeout = {LIMITS['cell_timeout']}\n"
+                 f"c.RobustExecute.notebook_timeout = {LIMITS['notebook_timeout']}\n")
+    run_nbgrader(["generate_assignment", CHAPTER, "--force"], cwd=root)
+    rel = nbformat.read(root / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    listener, marker = Listener(), new_marker()
     subs = {"correct": build_submission(rel, answer_sources(root / "source" / CHAPTER / f"{CHAPTER}.ipynb")),
             "wrong": build_submission(rel, wrong_answers())}
-    subs.update({f"h_{n}": hostile_submission(rel, a, marker, port) for n, a in ATTACKS.items()
-                 if getattr(a, "KERNEL", False)})
+    subs.update({f"h_{n}": hostile_submission(rel, a, marker, listener.port) for n, a in ATTACKS.items()})
     for student, nb in subs.items():
         folder = root / "submitted" / student / CHAPTER
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{CHAPTER}.ipynb")
-    gradebook_before = None
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("gradebook.db", "release"))
     try:
-        run_nbgrader(["autograde", CHAPTER, "--create", "--force"], cwd=root)
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-            notebook_scores = {s: float(gb.find_submission(CHAPTER, s).score) for s in subs}
-        from dlgrade.checks import grade_course
-
-        lines: list[str] = []
-        hidden = grade_course(root, CHAPTER, workers=2, out=lines.append)
-        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-            final = {s: float(gb.find_submission(CHAPTER, s).score) for s in subs}
-            max_score = float(gb.find_submission(CHAPTER, "correct").max_score)
+        start = time.monotonic()
+        autograde = run_nbgrader(["autograde", CHAPTER, "--create", "--force"], cwd=root)
+        seconds = {"nbgrader autograde": time.monotonic() - start}
+        start = time.monotonic()
+        command = cli(copy, "grade", CHAPTER, "--workers", 2, "--cell-timeout", LIMITS["cell_timeout"],
+                      "--notebook-timeout", LIMITS["notebook_timeout"])
+        seconds["python -m dlgrade grade"] = time.monotonic() - start
         run_nbgrader(["generate_feedback", CHAPTER, "--force"], cwd=root)
         run_nbgrader(["export"], cwd=root)
     finally:
-        stop.set()
-        thread.join(2)
-        server.close()
-        leftovers = _markers(marker, [root])
-    return {"root": root, "subs": subs, "notebook": notebook_scores, "hidden": hidden, "final": final,
-            "max": max_score, "received": received, "leftovers": leftovers, "lines": lines,
-            "gradebook_before": gradebook_before}
+        listener.close()
+        leftovers = _markers(marker, [root, copy])
+    print(f"class run of {len(subs)} submissions: " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()))
+    return {"root": root, "copy": copy, "subs": subs, "nbgrader": _gradebook_scores(root), "grade": scores(copy, CHAPTER),
+            "journal": {r["student"]: r for r in journal(copy)}, "log": autograde.stdout + autograde.stderr,
+            "grade_output": command.stdout, "received": listener.received, "leftovers": leftovers}
 
 
-def test_class_run_grades_everyone(class_run):
-    assert set(class_run["final"]) == set(class_run["subs"])
-    assert all(line.lstrip().startswith("graded") for line in class_run["lines"]), class_run["lines"]
+def test_both_paths_grade_everyone(class_run):
+    assert set(class_run["nbgrader"]) == set(class_run["subs"]), "nbgrader autograde left submissions ungraded"
+    assert {s: r["status"] for s, r in class_run["journal"].items()} == {s: "graded" for s in class_run["subs"]}, \
+        class_run["grade_output"]
 
 
-def test_correct_submission_gets_full_marks(class_run):
-    assert class_run["final"]["correct"] == class_run["max"] > 0
+def test_correct_answers_get_full_marks_on_both_paths(class_run):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{class_run['root'] / 'gradebook.db'}") as gb:
+        max_score = float(gb.find_assignment(CHAPTER).max_score)
+    assert max_score > 0
+    assert sum(class_run["nbgrader"]["correct"].values()) == max_score, class_run["nbgrader"]["correct"]
+    assert sum(class_run["grade"]["correct"].values()) == max_score, class_run["grade"]["correct"]
 
 
-def test_no_hostile_submission_scores(class_run):
-    scores = {s: v for s, v in class_run["final"].items() if s != "correct"}
-    assert scores and all(v == 0 for v in scores.values()), scores
+def test_no_attack_gains_a_point_on_either_path(class_run):
+    for path in ("nbgrader", "grade"):
+        earned = {s: {g: v for g, v in cells.items() if v > 0} for s, cells in class_run[path].items() if s != "correct"}
+        earned = {s: cells for s, cells in earned.items() if cells}
+        assert not earned, f"{path}: submissions on top of wrong answers earned points: {earned}"
 
 
-def test_notebook_run_is_not_what_counts(class_run):
-    """Attacks that act inside the kernel still fool the notebook's own run (that is the threat);
-    the gradebook holds the out-of-process score instead."""
-    fooled = {s for s, v in class_run["notebook"].items() if s.startswith("h_") and v > 0}
-    assert {"h_allclose_patch", "h_input_transformer", "h_sys_modules"} <= fooled, class_run["notebook"]
-    assert all(class_run["final"][s] == 0 for s in fooled)
+def test_both_paths_give_every_cell_the_same_score(class_run):
+    differ = {s: {g: (v, class_run["grade"][s].get(g)) for g, v in cells.items() if class_run["grade"][s].get(g) != v}
+              for s, cells in class_run["nbgrader"].items()}
+    differ = {s: d for s, d in differ.items() if d}
+    assert not differ, f"(nbgrader autograde, dlgrade grade) scores differ: {differ}"
+
+
+def test_the_notebook_run_is_fooled_but_does_not_count(class_run):
+    """Attacks acting inside the kernel still fool the notebook's own run (the threat): their test cells show
+    no error of the run, only the grading check's failure, which decides the score."""
+    for student in ATTACKS_THAT_FOOL_THE_RUN:
+        for root in (class_run["root"], class_run["copy"]):
+            nb = nbformat.read(root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+            cell = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                        == "test_sigmoid_values")
+            errors = [o.get("ename") for o in cell.outputs if o.get("output_type") == "error"]
+            assert errors == ["GradingCheckFailed"], f"{student} in {root.name}: errors {errors}"
 
 
 def test_kernels_cannot_reach_outside(class_run):
     assert class_run["leftovers"] == [], class_run["leftovers"]
     assert class_run["received"] == [], "a sandboxed kernel reached the grader's loopback"
-    graded = nbformat.read(class_run["root"] / "autograded" / "h_read_source" / CHAPTER / f"{CHAPTER}.ipynb",
-                           as_version=4)
-    text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
-    assert "found: []" in text, "the kernel saw the instructor's files or the gradebook"
-    bomb = nbformat.read(class_run["root"] / "autograded" / "h_fork_bomb" / CHAPTER / f"{CHAPTER}.ipynb",
-                         as_version=4)
-    text = "".join(o.get("text", "") for c in bomb.cells for o in c.get("outputs", []))
-    assert "forked 0 processes" in text
+    for root in (class_run["root"], class_run["copy"]):
+        graded = nbformat.read(root / "autograded" / "h_read_source" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+        assert "found: []" in text, f"{root.name}: the kernel saw the instructor's files or the gradebook"
+        bomb = nbformat.read(root / "autograded" / "h_fork_bomb" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in bomb.cells for o in c.get("outputs", []))
+        assert "forked 0 processes" in text, root.name
 
 
 def test_feedback_and_export_show_the_checks(class_run):
     root = class_run["root"]
     html = (root / "feedback" / "h_allclose_patch" / CHAPTER / f"{CHAPTER}.html").read_text()
-    assert "Grading check" in html and "FAILED" in html
+    assert "Grading check" in html and "FAILED" in html and "GradingCheckFailed" in html
     csv = (root / "grades.csv").read_text().splitlines()
-    rows = {line.split(",")[3]: line for line in csv[1:]} if csv else {}
     header = csv[0].split(",")
+    rows = {line.split(",")[header.index("student_id")]: line.split(",") for line in csv[1:]}
     score_col = header.index("score")
-    assert float(rows["correct"].split(",")[score_col]) == class_run["max"]
-    assert float(rows["h_allclose_patch"].split(",")[score_col]) == 0.0
+    assert float(rows["correct"][score_col]) == sum(class_run["nbgrader"]["correct"].values())
+    assert float(rows["h_allclose_patch"][score_col]) == 0.0

@@ -222,3 +222,37 @@ def test_seccomp_program_is_well_formed():
         prog = seccomp.program(machine)
         assert prog is not None and len(prog) % 8 == 0 and 8 <= len(prog) // 8 <= 64
     assert seccomp.program("sparc") is None
+
+
+def test_the_notebook_kernel_reads_the_graders_mnist_and_knows_nbgrader_runs_it(tmp_path, monkeypatch):
+    """The sandboxed kernel of the notebook run (what the student reads in the feedback) has MNIST read-only
+    where the grader has it (the capstone's notebook trains on it) and NBGRADER_EXECUTION, which notebooks read
+    to skip long runs while nbgrader grades them; it still sees nothing else of the machine."""
+    require_sandbox()
+    import nbformat
+    from nbclient import NotebookClient
+
+    from dlcourse.data import load_mnist, mnist_is_available
+    from dlgrade.sandbox.kernel import MNIST_IN_SANDBOX, SandboxedKernelManager, mnist_folder
+
+    folder = os.environ.get("DLCOURSE_MNIST_DIR")
+    if not folder or not mnist_is_available(folder):
+        pytest.skip("no MNIST files on this machine (DLCOURSE_MNIST_DIR)")
+    assert mnist_folder() == str(os.path.realpath(folder))
+    (x_train, t_train), _ = load_mnist(folder)   # the grader's copy (a folder may hold a prefix of the 60,000)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nfrom dlcourse.data import load_mnist\n(x, t), _ = load_mnist()\n"
+        "print(os.environ['DLCOURSE_MNIST_DIR'], os.environ.get('NBGRADER_EXECUTION'), x.shape[0], int(t.max()))\n"
+        "try:\n    open(os.path.join(os.environ['DLCOURSE_MNIST_DIR'], 'x'), 'w')\n    print('wrote')\n"
+        "except OSError:\n    print('read-only')\n"
+        f"print(os.path.exists({folder!r}), os.path.exists({str(REPO / 'source')!r}), "
+        f"os.path.exists({str(REPO / 'grading')!r}))\n")])
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", kernel_manager_class=SandboxedKernelManager,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream").split()
+    # the grader's MNIST path itself, source/ and grading/ are not there (the venv's and the library's folders
+    # are bound at their own paths, so the repository's path exists, holding only those)
+    assert text == [MNIST_IN_SANDBOX, "autograde", str(len(x_train)), str(int(t_train.max())), "read-only",
+                    "False", "False", "False"], nb.cells[0].outputs

@@ -6,8 +6,8 @@ leaves each submission world-readable (files 0444, the folder 0777) and hidden
 only by a random suffix in its name, and ``collect`` merely *warns* when a
 submission's folder is owned by someone other than the student it names. On a
 server where students share one machine that is not enough. These classes
-are selected in every user's nbgrader configuration (``ExchangeFactory.submit``,
-``.collect`` and ``.release_feedback``, written by ``hubctl.py``):
+are selected in every user's nbgrader configuration (``ExchangeFactory.submit``
+and ``.collect``, written by ``hubctl.py``):
 
 - :class:`OwnSubmit` submits under the account's real name (from the uid, not
   from ``$USER`` or ``--student``) and refuses any other, and leaves the
@@ -17,11 +17,10 @@ are selected in every user's nbgrader configuration (``ExchangeFactory.submit``,
   belong to the student named in the folder's name; anything else (a folder
   named after another student, a file planted by someone else) is refused and
   reported, and can never shadow the student's genuine latest submission.
-- :class:`SecretKeepingReleaseFeedback` releases the feedback that the course's ``feedback``
-  command wrote even where it lacks the submission's secret, which nbgrader needs to file it
-  (taken from the collected submission when the feedback was made from it).
 
-Everything else is nbgrader's exchange unchanged.
+Everything else is nbgrader's exchange unchanged (``release_feedback`` too: the
+course's ``grade`` and ``feedback`` keep each submission's ``submission_secret.txt``
+beside its feedback, as nbgrader's own commands do).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from collections import defaultdict
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import check_mode, ignore_patterns
 
@@ -157,41 +155,4 @@ class OwnerCheckedCollect(ExchangeCollect):
             self.src_records.append(records[0])
 
 
-class SecretKeepingReleaseFeedback(ExchangeReleaseFeedback):
-    """Release feedback also when the feedback folder lacks the submission's secret.
-
-    nbgrader files a student's feedback in the exchange under a name derived from the secret the
-    student's submission carried (``submission_secret.txt``), so that only its author can find it.
-    Feedback written by the course's ``feedback`` command has the submission's ``timestamp.txt`` but
-    not always its secret; the secret is then taken from the collected submission
-    (``submitted/<student>/<chapter>/``), provided the feedback was made from that very submission
-    (same timestamp). Feedback made from an older submission is left out, with a warning."""
-
-    def copy_files(self):
-        student = self.coursedir.student_id or "*"
-        stale = []
-        for folder in sorted(glob.glob(self.coursedir.format_path(self.coursedir.feedback_directory, student,
-                                                                   self.coursedir.assignment_id))):
-            secret = os.path.join(folder, "submission_secret.txt")
-            if os.path.exists(secret) or not glob.glob(os.path.join(folder, "*.html")):
-                continue
-            name = os.path.basename(os.path.dirname(folder))
-            submitted = self.coursedir.format_path(self.coursedir.submitted_directory, name,
-                                                   self.coursedir.assignment_id)
-            source = os.path.join(submitted, "submission_secret.txt")
-            mine, theirs = os.path.join(folder, "timestamp.txt"), os.path.join(submitted, "timestamp.txt")
-            if (os.path.exists(source) and os.path.exists(mine) and os.path.exists(theirs)
-                    and open(mine).read().strip() == open(theirs).read().strip()):
-                shutil.copyfile(source, secret)
-            else:
-                stale.append(name)
-                self.log.warning("Not releasing the feedback of %s on %s: it was made from another submission than "
-                                 "the one collected. Grade and write the feedback again, then release it.", name,
-                                 self.coursedir.assignment_id)
-        if stale:
-            excluded = [s for s in (self.coursedir.student_id_exclude or "").split(",") if s]
-            self.coursedir.student_id_exclude = ",".join(excluded + stale)
-        super().copy_files()
-
-
-__all__ = ["OwnSubmit", "OwnerCheckedCollect", "SecretKeepingReleaseFeedback", "forged_reason"]
+__all__ = ["OwnSubmit", "OwnerCheckedCollect", "forged_reason"]

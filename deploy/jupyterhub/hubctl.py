@@ -457,11 +457,9 @@ def nbgrader_config_text(layout: Layout, member_courses: dict[str, str], home: P
         "c = get_config()  # noqa: F821",
         f"c.Exchange.root = {str(layout.exchange)!r}",
         "c.Exchange.path_includes_course = True",
-        "# Submit only as oneself, privately; collect only genuine submissions; release the course's",
-        "# feedback (dlhub_exchange.py).",
+        "# Submit only as oneself, privately; collect only genuine submissions (dlhub_exchange.py).",
         "c.ExchangeFactory.submit = 'dlhub_exchange.OwnSubmit'",
         "c.ExchangeFactory.collect = 'dlhub_exchange.OwnerCheckedCollect'",
-        "c.ExchangeFactory.release_feedback = 'dlhub_exchange.SecretKeepingReleaseFeedback'",
     ]
     taught = [c for c, role in member_courses.items() if role == "instructor"]
     if taught:

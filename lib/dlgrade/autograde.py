@@ -8,7 +8,9 @@
   fresh one and the problems go to nbgrader's log.
 - :class:`RobustExecute` replaces nbgrader's ``Execute``: kernels from the one
   kernel manager (:class:`dlgrade.sandbox.kernel.SandboxedKernelManager`:
-  limits, bubblewrap, IPC sockets); it retries a kernel that fails to start,
+  limits, bubblewrap, IPC sockets), and none at all when bubblewrap cannot work
+  here (unless unsandboxed grading is allowed, with a loud warning); it retries a
+  kernel that fails to start,
   enforces a whole-notebook time limit on top of the per-cell timeout, caps the
   output a cell may produce, and when the kernel dies (``os._exit``, ``exit()``,
   a crash, the CPU limit) or ignores the interrupt after a timeout, it marks
@@ -37,6 +39,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import Execute, OverwriteCells
 from traitlets import Float, Integer
 
+from .sandbox.bwrap import SandboxUnavailable, sandbox_or_refuse
 from .sandbox.kernel import SandboxedKernelManager
 
 
@@ -160,6 +163,9 @@ class RobustExecute(Execute):
                 if attempt > 1:
                     self._problem(f"the kernel failed to start {attempt - 1} time(s) ({last}); retried")
                 return
+            except SandboxUnavailable:
+                self._stop()
+                raise  # not a passing failure: grading refuses to run without the sandbox
             except Exception as exc:  # noqa: BLE001 - any failure to start is retried
                 last = f"{type(exc).__name__}: {exc}"
                 self._stop()
@@ -209,6 +215,10 @@ class RobustExecute(Execute):
         self._check_assign_resources(resources)
         self.grading = SubmissionLog.of(self.resources)
         self._cell_timeout = self.timeout if self.timeout and self.timeout > 0 else None
+        if self.config.get("SandboxedKernelManager", {}).get("sandboxed", True):
+            # Before any kernel: refuse (SandboxUnavailable) or warn loudly, as every grading path does.
+            sandbox_or_refuse(bool(self.config.get("SandboxedKernelManager", {}).get("allow_unsandboxed", False)),
+                              warn=self.log.warning)
         self._start()
         self._deadline = monotonic() + self.notebook_timeout
         self._ran: list[int] = []

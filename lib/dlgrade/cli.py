@@ -58,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default=None, help="output folder (default: grades/)")
     s = sub.add_parser("sandbox", help="the sandbox of student code")
     s.add_argument("action", choices=["check"], help="check: can bubblewrap sandbox student code on this machine?")
-    h = sub.add_parser("rescore", help="after plain `nbgrader autograde CHAPTER`: replace every autograded score "
-                                       "by the out-of-process checks' score (gradebook and autograded notebooks)")
+    h = sub.add_parser("rescore", help="run the out-of-process checks again on the autograded notebooks of a chapter "
+                                       "(graded before nbgrader_config.py protected grading, or before an edit of "
+                                       "grading/) and put their scores into the gradebook")
     h.add_argument("chapter")
     h.add_argument("--student", action="append", help="only this student (repeatable)")
     h.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")

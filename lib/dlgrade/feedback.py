@@ -9,12 +9,19 @@ hidden-test delimiters are replaced by one comment, and an error keeps only its
 name and message (``AssertionError: <the teaching message>``) instead of a
 traceback. The score of each cell and of the notebook stay (nbgrader's
 GetGrades). A submission that could not be read gets a short page saying why.
+
+Beside each student's pages, like nbgrader's own ``generate_feedback``, go the
+submission's ``timestamp.txt`` and ``submission_secret.txt``: nbgrader's
+``release_feedback`` files the feedback in the exchange under a name made from
+that secret, so that only its author can fetch it (``grade`` keeps both files
+in ``autograded/``, whence GenerateFeedback copies them).
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import shutil
 
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -104,6 +111,10 @@ def _explain_invalid(course: Course, chapter: str, invalid: list[dict]) -> None:
     for rec in invalid:
         dest = course.feedback / rec["student"] / chapter
         dest.mkdir(parents=True, exist_ok=True)
+        for kept in ("timestamp.txt", "submission_secret.txt"):  # what release_feedback needs
+            submitted = course.submitted / rec["student"] / chapter / kept
+            if submitted.is_file():
+                shutil.copyfile(submitted, dest / kept)
         for name in course.notebooks(chapter):
             (dest / f"{name}.html").write_text(
                 _note_page(rec["student"], chapter, name, rec["reason"], maxima.get(name, 0.0)), encoding="utf-8")

@@ -16,8 +16,10 @@ How it works
   (no port races), run under memory/CPU limits and are retried when they fail
   to start. The scores then come from the out-of-process checks of
   :mod:`dlgrade.checks` (``grading/<chapter>.py`` and the source notebook's
-  tests), which student code cannot reach. Without a working sandbox the
-  command refuses to grade unless ``--unsandboxed`` is given.
+  tests), which student code cannot reach: the workers run the course's
+  grading pipeline (:mod:`dlgrade.pipeline`), the same as ``nbgrader
+  autograde``. Without a working sandbox the command refuses to grade unless
+  ``--unsandboxed`` is given.
 - The parent is the only writer of the real gradebook: it merges each result,
   writes the autograded files atomically and appends to the journal.
 - Every submission ends up ``graded``, ``invalid`` (the file is not a notebook:
@@ -33,7 +35,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -89,20 +90,37 @@ class Journal:
         self.entries[record["key"]] = record
 
 
-def submission_hash(files: dict[str, Path], timestamp: str | None, source_hash: str) -> str:
+def submission_hash(files: dict[str, Path], timestamp: str | None, source_hash: str,
+                    extra_files: dict[str, Path] | None = None) -> str:
     h = hashlib.sha256(source_hash.encode())
     h.update((timestamp or "").encode())
-    for name in sorted(files):
-        h.update(name.encode() + b"\0")
-        with open(files[name], "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        h.update(b"\0")
+    for group in (files, extra_files or {}):
+        for name in sorted(group):
+            h.update(name.encode() + b"\0")
+            with open(group[name], "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            h.update(b"\0")
     return h.hexdigest()
 
 
+def _extra_files(course: Course, folder: Path) -> dict[str, Path]:
+    """The submission's files besides its notebooks and timestamp (``submission_secret.txt``, which nbgrader's
+    release_feedback needs, data files), as nbgrader's autograde copies them (CourseDirectory.ignore)."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import find_all_files
+
+    ignore = list(CourseDirectory(config=course.config()).ignore)
+    found = {}
+    for path in find_all_files(str(folder), ignore + ["*.ipynb"]):
+        rel = Path(path).relative_to(folder).as_posix()
+        if rel != "timestamp.txt" and Path(path).is_file() and not Path(path).is_symlink():
+            found[rel] = Path(path)
+    return found
+
+
 def find_submissions(course: Course, chapter: str, students: list[str] | None = None) -> list[dict]:
-    """Every submitted/<student>/<chapter>/ folder: its notebooks and timestamp."""
+    """Every submitted/<student>/<chapter>/ folder: its notebooks, timestamp and other files."""
     found = []
     if not course.submitted.is_dir():
         return found
@@ -116,7 +134,7 @@ def find_submissions(course: Course, chapter: str, students: list[str] | None = 
         ts_file = folder / "timestamp.txt"
         timestamp = ts_file.read_text().strip() if ts_file.exists() else None
         found.append({"student": student_dir.name, "chapter": chapter, "files": files, "timestamp": timestamp or None,
-                      "folder": folder})
+                      "folder": folder, "extra_files": _extra_files(course, folder)})
     return found
 
 
@@ -248,23 +266,6 @@ def _line(rec: dict) -> str:
     return text
 
 
-def sandbox_or_refuse(allow_unsandboxed: bool = False, warn=None) -> bool:
-    """True when student code will run in bubblewrap. Raises :class:`dlgrade.sandbox.SandboxUnavailable`
-    when it cannot and ``allow_unsandboxed`` is false; otherwise passes the loud warning to ``warn``."""
-    import warnings as _warnings
-
-    from .sandbox import require
-
-    with _warnings.catch_warnings(record=True) as caught:
-        _warnings.simplefilter("always")
-        sandboxed = require(allow_unsandboxed)
-    if not sandboxed:
-        text = next((str(w.message) for w in caught), "GRADING WITHOUT A SANDBOX")
-        (warn or (lambda t: print(t, file=sys.stderr)))(
-            "!" * 100 + "\nWARNING: " + text + "\n" + "!" * 100)
-    return sandboxed
-
-
 def grade(course: Course, chapters: list[str] | None = None, *, workers: int | None = None,
           limits: dict | None = None, force: bool = False, students: list[str] | None = None,
           out=print, quiet: bool = False, allow_unsandboxed: bool = False, warn=None) -> int:
@@ -274,6 +275,8 @@ def grade(course: Course, chapters: list[str] | None = None, *, workers: int | N
     :class:`dlgrade.sandbox.SandboxUnavailable` when that cannot work here, unless ``allow_unsandboxed``.
     """
     chapters = course.select(chapters)
+    from .sandbox.bwrap import sandbox_or_refuse
+
     sandboxed = sandbox_or_refuse(allow_unsandboxed, warn)
     workers = workers or default_workers()
     course.autograded.mkdir(parents=True, exist_ok=True)
@@ -323,13 +326,14 @@ class Plan:
                   "root": str(self.course.root), "limits": self.limits, "sandboxed": self.sandboxed}
         before = len(self.jobs)
         for sub in find_submissions(self.course, chapter, students):
-            h = submission_hash(sub["files"], sub["timestamp"], source_hash)
+            h = submission_hash(sub["files"], sub["timestamp"], source_hash, sub["extra_files"])
             rec = self.merger.journal.entries.get(f"{chapter}/{sub['student']}")
             if not self.force and self._unchanged(rec, h, sub):
                 self.skipped.append(rec)
                 continue
             self.jobs.append({**common, "key": f"{chapter}/{sub['student']}", "student": sub["student"], "hash": h,
-                              "timestamp": sub["timestamp"], "files": {k: str(v) for k, v in sub["files"].items()}})
+                              "timestamp": sub["timestamp"], "files": {k: str(v) for k, v in sub["files"].items()},
+                              "extra_files": {k: str(v) for k, v in sub["extra_files"].items()}})
         if len(self.jobs) > before:
             self._prepare_gradebooks(chapter, source_hash)
 

@@ -3,11 +3,12 @@
 A worker process (one more than the cores) handles one submission at a time
 (:func:`grade_submission`, with a :class:`SubmissionGrader`): it copies the
 submission into its own temporary course folder with a fresh copy of the
-chapter's template gradebook, runs nbgrader's ``Autograde`` (with the robust
-preprocessors of :mod:`dlgrade.autograde`, which report through the
-submission's :class:`~dlgrade.autograde.SubmissionLog`), replaces the
-notebook run's scores by the out-of-process checks' (:mod:`dlgrade.checks`)
-and returns the scores, the comments and the autograded files as plain data.
+chapter's template gradebook, runs nbgrader's ``Autograde`` with the course's
+grading pipeline (:mod:`dlgrade.pipeline`, the same steps as ``nbgrader
+autograde`` and formgrader: the sandboxed notebook run, then the out-of-process
+checks, whose verdicts ``SaveAutoGrades`` scores; the steps report through the
+submission's :class:`~dlgrade.autograde.SubmissionLog`) and returns the
+scores, the comments and the autograded files as plain data.
 It never writes the real gradebook: the parent merges results (a single
 writer), so parallel workers never contend for sqlite and, with IPC kernels,
 never race for ports.
@@ -28,10 +29,9 @@ from pathlib import Path
 
 import nbformat
 
-from .autograde import RobustExecute, RobustOverwriteCells, SubmissionLog
-from .checks import HiddenResult, hidden_grade
+from . import pipeline
+from .autograde import SubmissionLog
 from .checks.cells import grade_id, meta
-from .checks.verdicts import annotate_bytes
 from .course import load_config
 
 _WORKDIR: Path | None = None
@@ -155,9 +155,8 @@ class SubmissionGrader:
             self.result.update(status="error", reason=f"nbgrader could not grade it: {failure}")
             return
         self._read_gradebook()
-        verdicts = {name: self._score_by_checks(name) for name in self.valid if name in self.result["notebooks"]}
         self._note_unscored()
-        self._collect_files(verdicts)
+        self._collect_files()
 
     # -- the private course --------------------------------------------------------------------
     def _prepare_course(self) -> None:
@@ -167,6 +166,9 @@ class SubmissionGrader:
         shutil.copy2(self.job["template_db"], self.course / "gradebook.db")
         self.folder = self.course / "submitted" / self.student / self.chapter
         self.folder.mkdir(parents=True)
+        for rel, path in self.job.get("extra_files", {}).items():  # nbgrader copies these into autograded/
+            (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, self.folder / rel)
         if self.job.get("timestamp"):
             (self.folder / "timestamp.txt").write_text(self.job["timestamp"])
 
@@ -201,27 +203,30 @@ class SubmissionGrader:
 
     # -- nbgrader ---------------------------------------------------------------------------------
     def _config(self):
-        from nbconvert.preprocessors import ClearMetadataPreprocessor
-        from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                            IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
-
+        """The course's configuration with the grading pipeline (also where nbgrader_config.py lacks it) and this
+        run's limits, for a private course folder whose chapter sources and checks stay in the real course."""
         limits = self.job["limits"]
+        sandboxed = bool(self.job.get("sandboxed", True))  # the parent checked bubblewrap
         cfg = load_config(Path(self.job["root"]))
         cfg.CourseDirectory.root = str(self.course)
         cfg.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
         cfg.CourseDirectory.assignment_id = self.chapter
         cfg.CourseDirectory.student_id = self.student
-        cfg.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                                RobustOverwriteCells, CheckCellMetadata]
-        cfg.Autograde.autograde_preprocessors = [RobustExecute, IgnorePattern, ClearMetadataPreprocessor,
-                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+        pipeline.protect(cfg)
         cfg.Execute.timeout = int(limits["cell_timeout"])
         cfg.RobustExecute.notebook_timeout = float(limits["notebook_timeout"])
         kernels = cfg.SandboxedKernelManager
         kernels.memory_limit_mb = int(limits["memory_limit_mb"])
         kernels.cpu_limit_s = int(limits["notebook_timeout"] * 2 + 30)
         kernels.ipc_dir = str(self.base)  # each kernel: a private folder here, beside (not in) course/
-        kernels.sandboxed = bool(self.job.get("sandboxed", True))  # the parent checked bubblewrap
+        kernels.sandboxed = sandboxed
+        checks = cfg.GradingChecks
+        checks.sandboxed = sandboxed
+        checks.cell_timeout = float(limits["cell_timeout"])
+        checks.notebook_timeout = float(limits["notebook_timeout"])
+        checks.memory_limit_mb = int(limits["memory_limit_mb"])
+        checks.source_folder = str(self.source)       # the private copy has no source notebooks ...
+        checks.grading_root = str(self.job["root"])   # ... and no grading/
         return cfg
 
     def _autograde(self) -> str | None:
@@ -266,32 +271,6 @@ class SubmissionGrader:
                     "comments": {c.name: c.auto_comment for c in nb.comments},
                     "late_penalty": nb.late_submission_penalty}
 
-    # -- the out-of-process checks ------------------------------------------------------------------
-    def _score_by_checks(self, name: str) -> HiddenResult:
-        """Score every test cell of a notebook by the out-of-process checks, replacing the notebook run's scores.
-
-        The notebook run only produces what the student reads; a submission that patches NumPy, the checks or
-        the kernel fools that run, never these checks. A failure of the checks themselves raises: the
-        submission is then reported as an error and graded again on the next run, never scored by its own run.
-        """
-        limits = self.job["limits"]
-        hr = hidden_grade(Path(self.job["root"]), self.chapter, name, Path(self.job["files"][name]),
-                          sandboxed=bool(self.job.get("sandboxed", True)), cell_timeout=limits["cell_timeout"],
-                          notebook_timeout=limits["notebook_timeout"], memory_mb=limits["memory_limit_mb"],
-                          source_dir=self.source)
-        grades = self.result["notebooks"][name]["grades"]
-        for gid, (score, points) in hr.scores.items():
-            if gid not in grades:
-                continue
-            top = grades[gid]["max_score"]
-            if abs(top - points) > 1e-9:  # the gradebook decides the points; the check only pass or fail
-                self.result["problems"].append(f"{name}.ipynb: {gid} is worth {top:g} point(s) in the gradebook "
-                                               f"and {points:g} in the source; scored against the gradebook")
-                score = top if score >= points else 0.0
-            grades[gid]["auto_score"] = float(score)
-        self.result["problems"] += [f"{name}.ipynb: {p}" for p in hr.problems]
-        return hr
-
     def _note_unscored(self) -> None:
         for name in self.valid:
             grades = self.result["notebooks"].get(name, {}).get("grades", {})
@@ -299,16 +278,19 @@ class SubmissionGrader:
             if unscored:
                 self.result["problems"].append(f"{name}: no automatic score for {unscored} (needs manual grading)")
 
-    def _collect_files(self, verdicts: dict[str, HiddenResult]) -> None:
-        """The autograded files as bytes, each notebook with the checks' verdicts in its cells."""
+    def _collect_files(self) -> None:
+        """The autograded files as bytes (the notebooks settled by the grading checks). Files that came with the
+        submission (timestamp.txt, submission_secret.txt, ...) are taken as submitted, whatever the kernel, which
+        ran in that folder, did to them."""
         out = self.course / "autograded" / self.student / self.chapter
         files = self.result["files"]
         for path in sorted(out.rglob("*")):
             if path.is_file():
                 files[path.relative_to(out).as_posix()] = path.read_bytes()
-        for name, hr in verdicts.items():
-            if f"{name}.ipynb" in files:
-                files[f"{name}.ipynb"] = annotate_bytes(files[f"{name}.ipynb"], hr)
+        for rel, path in self.job.get("extra_files", {}).items():
+            files[rel] = Path(path).read_bytes()
+        if self.job.get("timestamp"):
+            files["timestamp.txt"] = self.job["timestamp"].encode()
 
 
 def _nbgrader_error(log: str, failed: str) -> str:

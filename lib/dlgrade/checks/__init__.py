@@ -6,20 +6,22 @@
   sandboxed process; returns a :class:`HiddenResult` with
   ``scores[test grade id] = (score, max)`` and the failure ``messages``;
 - :func:`hidden_grade`: the same for ``(course root, chapter, notebook, submitted file)``;
-- :func:`annotate`, :func:`annotate_bytes`, :func:`apply_scores`, :func:`grade_course`
-  (``verdicts.py``): the verdicts into the autograded notebooks (hence the feedback)
-  and the scores into the nbgrader gradebook;
+- :func:`time_limit`: a check's own time limit for the student's code it calls (``run.py``);
+- :class:`GradingChecks`, :func:`annotate`, :func:`apply_scores`, :func:`grade_course`
+  (``verdicts.py``): the checks as a step of nbgrader's Autograde (their verdicts in the
+  autograded notebooks, hence the feedback, and their scores in the gradebook), and
+  afterwards on notebooks autograded before;
 - ``cells.py``: reading graded notebooks (answer and test cells, the names an answer defines).
 """
 
-from .run import HiddenResult, grade_notebook, hidden_grade
+from .run import HiddenResult, grade_notebook, hidden_grade, time_limit
 
-__all__ = ["HiddenResult", "grade_notebook", "hidden_grade", "annotate", "annotate_bytes", "apply_scores",
-           "grade_course", "HEADER"]
+_VERDICTS = ("GradingChecks", "annotate", "apply_scores", "grade_course", "HEADER")
+__all__ = ["HiddenResult", "grade_notebook", "hidden_grade", "time_limit", *_VERDICTS]
 
 
 def __getattr__(name):  # the gradebook side needs nbgrader: loaded on first use
-    if name in ("annotate", "annotate_bytes", "apply_scores", "grade_course", "HEADER"):
+    if name in _VERDICTS:
         from . import verdicts
 
         return getattr(verdicts, name)

@@ -22,11 +22,16 @@ How (:class:`CheckRun`):
    come back as data.
 3. A test cell earns its points when its code (and the spec's extra checks for
    it) raises nothing.
+
+A test cell's calls into the sandbox share ``cell_timeout`` seconds; an extra
+check that needs a tighter limit of its own (a training run on the grader's
+budget) wraps those calls in :func:`time_limit`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import io
 import time
@@ -37,7 +42,7 @@ from pathlib import Path
 import nbformat
 
 from ..sandbox import bwrap
-from ..sandbox.session import SandboxError, Session, Undefined, register_source
+from ..sandbox.session import SandboxError, Session, TimeLimit, Undefined, register_source
 from ..spec import NotebookSpec, load as load_spec
 from .cells import (answer_cells, default_sandbox_setup, exported_names, grade_id, is_answer, is_test, meta,
                     python_source, top_level_uses)
@@ -45,6 +50,41 @@ from .cells import (answer_cells, default_sandbox_setup, exported_names, grade_i
 MAX_CODE = 200_000  # characters of answer code per cell
 MAX_RESTARTS = 2    # restarts of the sandboxed process per notebook after a cell killed it
 LOAD_ATTEMPTS = 4   # loads of the answer cells, each leaving out the cell that ended the process
+
+
+_RUNNING: contextvars.ContextVar["CheckRun | None"] = contextvars.ContextVar("dlgrade_check_run", default=None)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """A check's own time limit: inside the block, the student's code (every call the block makes into the
+    sandbox) may run for ``seconds`` in all, or less when the test cell has less time left.
+
+    Yields a :class:`~dlgrade.sandbox.session.TimeLimit`: when the time runs out, the sandbox is stopped, the
+    call raises (``dlcourse.checks.call`` turns that into an ``AssertionError``) and ``.stopped`` is true, so
+    the check can say why in its message; ``.seconds`` is the time the block took. The grader restarts the
+    sandbox for the next test cell. Outside a grading run (a check called on plain functions, e.g. in a test),
+    nothing is stopped and the block is only timed::
+
+        with time_limit(20) as limit:
+            try:
+                call(ns["train"], net, x, t, name="the grader's training run")
+            except AssertionError:
+                if limit.stopped:
+                    fail("... too slow: it did not finish in 20 s ...")
+                raise
+    """
+    run = _RUNNING.get()
+    session = run.session if run is not None else None
+    if session is None or session.dead:
+        state, start = TimeLimit(seconds), time.monotonic()
+        try:
+            yield state
+        finally:
+            state.seconds = time.monotonic() - start
+        return
+    with session.limit(seconds) as state:
+        yield state
 
 
 @dataclass
@@ -179,6 +219,7 @@ class CheckRun:
 
     # -- the walk ---------------------------------------------------------------------------------
     def run(self) -> HiddenResult:
+        running = _RUNNING.set(self)
         try:
             self.session = self._start()
             for cell in self.src.cells:
@@ -190,6 +231,7 @@ class CheckRun:
                                         "the remaining cells score 0")
         finally:
             self._close()
+            _RUNNING.reset(running)
         self._score()
         return self.result
 

@@ -127,9 +127,32 @@ def require(allow_unsandboxed: bool = False) -> bool:
     allow = allow_unsandboxed or os.environ.get("DLCOURSE_ALLOW_UNSANDBOXED", "") not in ("", "0")
     if not allow:
         raise SandboxUnavailable(why)
-    warnings.warn("GRADING WITHOUT A SANDBOX: student code runs with all of the grader's rights (it can read "
-                  "source/ and grading/, change the gradebook and use the network). Scores still come from "
-                  "out-of-process checks. Reason: " + why, RuntimeWarning, stacklevel=2)
+    warnings.warn(UNSANDBOXED_WARNING + why, RuntimeWarning, stacklevel=2)
+    return False
+
+
+UNSANDBOXED_WARNING = ("GRADING WITHOUT A SANDBOX: student code runs with all of the grader's rights (it can read "
+                       "source/ and grading/, change the gradebook and use the network). Scores still come from "
+                       "out-of-process checks. Reason: ")
+
+
+def banner(text: str) -> str:
+    """``text`` framed by lines of exclamation marks: how an unsandboxed run is announced."""
+    return "!" * 100 + "\nWARNING: " + text + "\n" + "!" * 100
+
+
+def sandbox_or_refuse(allow_unsandboxed: bool = False, warn=None) -> bool:
+    """Every grading path's gate: True when student code will run in bubblewrap. Raises
+    :class:`SandboxUnavailable` when it cannot and unsandboxed grading was not allowed (``allow_unsandboxed``
+    or ``DLCOURSE_ALLOW_UNSANDBOXED=1``); otherwise hands the loud warning (:func:`banner`) to ``warn``
+    (default: print it on stderr)."""
+    ok, why = probe()
+    if ok:
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        require(allow_unsandboxed)  # raises when not allowed
+    (warn or (lambda t: print(t, file=sys.stderr, flush=True)))(banner(UNSANDBOXED_WARNING + why))
     return False
 
 

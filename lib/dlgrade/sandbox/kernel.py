@@ -7,16 +7,17 @@ the student's code, so it starts like every student process
 CPU-time and file-size limits; killed with the process that started it) and,
 unless grading runs unsandboxed, inside bubblewrap. It sees the Python
 environment (read-only, with the course library, which the notebook's own tests
-import), the notebook's folder (a private copy made by the grader) and a
-private folder for its sockets and connection file; not the course's
-``source/``, ``grading/``, gradebook, other submissions, ``$HOME`` or the
-network. IPC sockets in a private folder also mean that kernels of parallel
-workers never race for TCP ports (nbgrader issue #174).
+import), the notebook's folder (read-write: the submission's autograded copy),
+MNIST (read-only, where the grader has it: ``DLCOURSE_MNIST_DIR`` or the loader's
+cache; the capstone's notebook trains on it) and a private folder for its
+sockets and connection file; not the course's ``source/``, ``grading/``,
+gradebook, other submissions, ``$HOME`` or the network. IPC sockets in a
+private folder also mean that kernels of parallel workers never race for TCP
+ports (nbgrader issue #174).
 
-- :class:`SandboxedKernelManager`: the manager (``grade`` uses it through
-  :class:`dlgrade.autograde.RobustExecute`);
-- :class:`SandboxedExecute` and :func:`sandboxed_autograde_preprocessors`: nbgrader's
-  own ``Execute`` with this manager, for ``nbgrader autograde`` in ``nbgrader_config.py``.
+:class:`SandboxedKernelManager` is the kernel manager of
+:class:`dlgrade.autograde.RobustExecute`, the execute step of the course's
+grading pipeline (:mod:`dlgrade.pipeline`) that every grading path uses.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
 from . import bwrap
@@ -50,6 +50,21 @@ def _library_binds() -> list[tuple[str, str]]:
         return []
     except ValueError:
         return [(str(pkg), str(pkg))]
+
+
+#: where the grader's MNIST folder appears inside the sandbox (read-only); DLCOURSE_MNIST_DIR names it there
+MNIST_IN_SANDBOX = "/opt/dlcourse-mnist"
+
+
+def mnist_folder() -> str | None:
+    """The grader's MNIST folder (``DLCOURSE_MNIST_DIR``, else the loader's cache) when it holds the four files;
+    never downloads."""
+    from dlcourse.data import ENV_DIR, default_cache_dir, mnist_is_available
+
+    for folder in (os.environ.get(ENV_DIR), default_cache_dir()):
+        if folder and Path(folder).is_dir() and mnist_is_available(folder):
+            return str(Path(folder).resolve())
+    return None
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -90,37 +105,19 @@ class SandboxedKernelManager(AsyncKernelManager):
         cwd = os.path.abspath(self._cwd)
         rw = [(cwd, cwd)] if cwd != self._private else []
         prefix = str(Path(sys.prefix))
+        ro, env = [(prefix, prefix), *_library_binds()], {}
+        if os.environ.get("NBGRADER_EXECUTION"):  # notebooks may skip long runs while nbgrader grades them
+            env["NBGRADER_EXECUTION"] = os.environ["NBGRADER_EXECUTION"]
+        mnist = mnist_folder() if self._sandboxed else None
+        if mnist:
+            ro.append((mnist, MNIST_IN_SANDBOX))
+            env["DLCOURSE_MNIST_DIR"] = MNIST_IN_SANDBOX
         return bwrap.launch_command(cmd, limits=limits, sandboxed=self._sandboxed, private_dir=self._private,
                                     fail_file=os.environ.get(FAIL_FILE_VARIABLE) or None,
-                                    ro=[(prefix, prefix), *_library_binds()], rw=[*rw, (self._private, self._private)],
+                                    ro=ro, rw=[*rw, (self._private, self._private)], env=env,
                                     chdir=cwd, new_session=False)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self._private, ignore_errors=True)
-
-
-class SandboxedExecute(Execute):
-    """nbgrader's ``Execute`` preprocessor whose kernels are sandboxed (see the module's docstring)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["kernel_manager_class"] = SandboxedKernelManager
-        super().__init__(*args, **kwargs)
-
-
-def sandboxed_autograde_preprocessors() -> list:
-    """nbgrader's default ``Autograde.autograde_preprocessors`` with ``Execute`` replaced by :class:`SandboxedExecute`.
-
-    In ``nbgrader_config.py``::
-
-        from dlgrade.sandbox.kernel import sandboxed_autograde_preprocessors
-        c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
-    """
-    from nbgrader.converters import Autograde
-
-    default = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    if Execute not in default:
-        raise RuntimeError("nbgrader's Autograde no longer lists Execute among its preprocessors: "
-                           "update dlgrade.sandbox.kernel for this nbgrader version")
-    return [SandboxedExecute if p is Execute else p for p in default]

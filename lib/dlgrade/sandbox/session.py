@@ -15,11 +15,14 @@ here, so ``dlcourse.checks.call`` behaves the same as in the notebook.
 Every request has a deadline (:attr:`Session.deadline`); a sandbox that does
 not answer in time, dies, or breaks the protocol is killed and the request
 raises :class:`SandboxError` (a ``RuntimeError``): the test that made it fails.
+:meth:`Session.limit` brings the deadline closer for a block of requests (a
+check's own time limit; :func:`dlgrade.checks.time_limit` is the public form).
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib.util
 import linecache
 import os
@@ -91,6 +94,17 @@ class Undefined:
         return f"<undefined: {self._name}>"
 
 
+class TimeLimit:
+    """What :meth:`Session.limit` found: ``stopped`` is true when the sandbox was stopped because its time ran
+    out inside the block (then it is dead: the grader restarts it for the next test cell); ``seconds`` is the
+    time the block took."""
+
+    def __init__(self, seconds: float):
+        self.limit = seconds
+        self.stopped = False
+        self.seconds = 0.0
+
+
 class Session:
     """One sandboxed Python process holding the student's answer cells, serving requests."""
 
@@ -105,6 +119,7 @@ class Session:
         self.proc: subprocess.Popen | None = None
         self.callbacks: dict[int, object] = {}
         self.dead: str | None = None
+        self.timed_out = False  # the process was stopped because a deadline passed
         self.load_errors: dict[str, str] = {}
         self.stderr_limit = stderr_limit
         self._tmp = tempfile.TemporaryDirectory(prefix="dlsbx-")
@@ -228,9 +243,25 @@ class Session:
             if "MemoryError" in last or "Error" in last:
                 why += f" (last output: {last})"
         self.dead = why
+        self.timed_out = timeout
         exc = (SandboxTimeout if timeout else SandboxError)(why)
         exc.loading = getattr(self, "loading", None)  # the answer cell that was running, during the load
         raise exc
+
+    @contextlib.contextmanager
+    def limit(self, seconds: float):
+        """Within the block, requests have at most ``seconds`` in all (or what the current deadline leaves, if
+        less); yields a :class:`TimeLimit`. A sandbox still alive afterwards gets its earlier deadline back."""
+        state = TimeLimit(seconds)
+        before, start = self.deadline, time.monotonic()
+        self.deadline = min(before, start + seconds)
+        try:
+            yield state
+        finally:
+            state.seconds = time.monotonic() - start
+            state.stopped = bool(self.dead) and self.timed_out
+            if not self.dead:
+                self.deadline = before
 
     # -- transport ----------------------------------------------------------------------------
     def _read(self, n: int) -> bytes:
