@@ -72,6 +72,18 @@ def mnist_available() -> bool:
 
 
 @pytest.fixture(scope="session")
+def mnist():
+    """``load_mnist()`` (normalised, flattened, integer labels), read once per test process; the test is
+    skipped where MNIST cannot be read (CI points DLCOURSE_MNIST_DIR at the shared copy)."""
+    from dlcourse.data import load_mnist
+
+    try:
+        return load_mnist()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"MNIST not available: {exc}")
+
+
+@pytest.fixture(scope="session")
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT

@@ -64,12 +64,8 @@ def test_review_figures_draw():
 
 @pytest.mark.mnist
 @pytest.mark.slow
-def test_batched_softmax_bug_breaks_training():
-    from dlcourse.data import load_mnist
-    try:
-        data = load_mnist()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"MNIST not available: {exc}")
+def test_batched_softmax_bug_breaks_training(mnist):
+    data = mnist
     good = review.train_with_softmax(softmax, data, iters=200)
     bad = review.train_with_softmax(review.softmax_whole_batch, data, iters=200)
     assert good["diverged_at"] is None and good["test_acc"][-1] > 0.8, good["test_acc"]

@@ -106,12 +106,8 @@ def test_explorer_redraws_each_control():
 
 @pytest.mark.mnist
 @pytest.mark.slow
-def test_note_experiment_sigmoid_stalls_relu_learns():
-    from dlcourse.data import load_mnist
-    try:
-        data = load_mnist()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"MNIST not available: {exc}")
+def test_note_experiment_sigmoid_stalls_relu_learns(mnist):
+    data = mnist
     sig = plots.run_note_experiment("sigmoid", data, eval_every=500)
     rel = plots.run_note_experiment("relu", data, eval_every=500)
     assert sig["test_acc"][-1] < 0.2, sig["test_acc"]
@@ -215,12 +211,8 @@ def test_time_activations_returns_ratios_to_relu():
 
 @pytest.mark.mnist
 @pytest.mark.slow
-def test_dead_units_stay_dead_with_relu_and_move_with_leaky_relu():
-    from dlcourse.data import load_mnist
-    try:
-        data = load_mnist()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"MNIST not available: {exc}")
+def test_dead_units_stay_dead_with_relu_and_move_with_leaky_relu(mnist):
+    data = mnist
     r = plots.dead_units_experiment(data)
     assert 0.2 * r["hidden"] < r["dead"] < 0.6 * r["hidden"], r
     relu, leaky = r["runs"]["relu"], r["runs"]["leaky_relu"]
