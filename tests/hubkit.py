@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from browser import CHROMIUM, free_port
+from browser import CHROMIUM, free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 HUB_DIR = REPO / "deploy" / "jupyterhub"
@@ -179,14 +179,7 @@ def class_server(roster: list[dict[str, str]], mnist: Path | None = None) -> Ite
         yield ClassServer(f"http://127.0.0.1:{port}", state, passwords, settings, state / "hub" / "jupyterhub.log")
     finally:
         # The hub stops the proxy and the users' servers on SIGTERM; anything left is ended below.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGTERM)  # the hub command passes it on to JupyterHub
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_process(proc, group=False, wait_s=60)  # the hub command passes SIGTERM on to JupyterHub
         out.close()
         _stop_proxy(layout)
         try:

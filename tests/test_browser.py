@@ -12,11 +12,10 @@ In CI (CI=true) a missing browser is a failure, never a silent skip.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from browser import (browser_missing_reason, chromium, copy_course, exercise_widgets, lab_server,
+from browser import (browser_missing_reason, chromium, copy_course, exercise_widgets, lab_server, require_or_skip,
                      run_all_cells, saved_errors, write_baseline_notebook)
 from conftest import REPO
 
@@ -31,11 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _require_browser():
-    reason = browser_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {reason}. `python3 course.py test` installs it as root.")
-        pytest.skip(reason)
+    require_or_skip(browser_missing_reason(), "the browser test")
 
 
 @pytest.fixture(scope="module")

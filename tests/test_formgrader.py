@@ -12,13 +12,12 @@ formgrader shows them. (The whole corpus on the command-line paths: tests/test_s
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import nbformat
 import pytest
 
-from browser import browser_missing_reason, chromium, lab_server
+from browser import browser_missing_reason, chromium, lab_server, require_or_skip
 from corpus.helpers import cli, scores
 from gradingkit import answer_sources, make_course, run_nbgrader
 from sandboxkit import CHAPTER, attacks, build_submission, hostile_submission, new_marker, require_sandbox, wrong_answers
@@ -30,11 +29,7 @@ ATTACKS = ("allclose_patch", "input_transformer")
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    reason = browser_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the formgrader test cannot run in CI: {reason}")
-        pytest.skip(reason)
+    require_or_skip(browser_missing_reason(), "the formgrader test")
     require_sandbox()
     top = tmp_path_factory.mktemp("formgrader")
     root, copy = top / "course", top / "dlgrade"

@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import chromium
+from browser import chromium, require_or_skip
 from conftest import REPO
 from gradingkit import answer_sources
 from hubkit import PREFIX, class_server, hub_missing_reason, load_hubctl, login, open_assignments_tab
@@ -58,11 +58,7 @@ ROSTER = [
 
 @pytest.fixture(scope="module")
 def hub(output_dir):
-    reason = hub_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the class-server test cannot run in CI: {reason}")
-        pytest.skip(reason)
+    require_or_skip(hub_missing_reason(), "the class-server test")
     mnist = Path(os.environ["DLCOURSE_MNIST_DIR"]) if os.environ.get("DLCOURSE_MNIST_DIR") else None
     shots = output_dir / "hub"
     shots.mkdir(exist_ok=True)
