@@ -49,6 +49,34 @@ def test_every_chapter_has_its_grading_checks():
                          "(NOTEBOOKS = {notebook: NotebookSpec(...)}; see grading/README.md)")
 
 
+def test_every_chapter_has_its_grading_tests():
+    """tests/test_<chapter>.py holds `class TestGrading(ChapterGradingTests): chapter = "<chapter>"`, which grades
+    every alternative and mistake of the record with nbgrader."""
+    import ast
+
+    problems = []
+    for name in CHAPTERS:
+        path = REPO / "tests" / f"test_{name}.py"
+        if not path.exists():
+            problems.append(f"tests/test_{name}.py is missing")
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: stmt.value.value for stmt in tree.body if isinstance(stmt, ast.Assign)
+                     and isinstance(stmt.value, ast.Constant) for t in stmt.targets if isinstance(t, ast.Name)}
+
+        def value(node):
+            return node.value if isinstance(node, ast.Constant) else constants.get(getattr(node, "id", None))
+
+        graded = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "ChapterGradingTests" for b in node.bases):
+                graded |= {value(stmt.value) for stmt in node.body if isinstance(stmt, ast.Assign)
+                           and any(getattr(t, "id", None) == "chapter" for t in stmt.targets)}
+        if name not in graded:
+            problems.append(f"tests/test_{name}.py has no `class TestGrading(ChapterGradingTests): chapter = {name!r}`")
+    assert not problems, "; ".join(problems) + " (see tests/chapterkit.py)"
+
+
 def test_layout_exists():
     for name in ["README.md", "environment.yml", "pyproject.toml", "nbgrader_config.py", "course.py",
                  "lib/dlcourse/__init__.py", "notebooks", "source", "release", "tests", "bench", ".ci/run"]:
