@@ -470,7 +470,7 @@ ALT_QUIZ_TIE_STRING = 'answer_tie = "6, 0, 3"\n'
 ALT_QUIZ_TIE_LIST = 'answer_tie = [6.0, 0.0, 6 / 2]\n'
 
 # ----------------------------------------------------------------------------- the backward passes: mistakes
-BUG_COL2IM_OVERWRITE_OFFSETS = """
+_COL2IM_SOLUTION_BODY = """
 def col2im(col, input_shape, filter_h, filter_w, stride, pad):
     n, c, h, w = input_shape
     oh = (h + 2 * pad - filter_h) // stride + 1
@@ -479,9 +479,12 @@ def col2im(col, input_shape, filter_h, filter_w, stride, pad):
     grad = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
     for p in range(filter_h):
         for q in range(filter_w):
-            grad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] = patches[:, :, p, q]
-    return grad[:, :, pad:pad + h, pad:pad + w].copy()
+            grad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += patches[:, :, p, q]
 """
+
+BUG_COL2IM_OVERWRITE_OFFSETS = (_COL2IM_SOLUTION_BODY.replace("] += patches", "] = patches")
+                                + "    return grad[:, :, pad:pad + h, pad:pad + w].copy()\n")
+assert "] = patches" in BUG_COL2IM_OVERWRITE_OFFSETS
 
 BUG_COL2IM_OVERWRITE_WINDOWS = ALT_COL2IM_LOOPS.replace("] += \\\n", "] = \\\n")
 assert BUG_COL2IM_OVERWRITE_WINDOWS != ALT_COL2IM_LOOPS
@@ -502,17 +505,6 @@ def col2im(col, input_shape, filter_h, filter_w, stride, pad):
     return grad[:, :, pad:pad + h, pad:pad + w].astype(col.dtype)
 """
 
-_COL2IM_SOLUTION_BODY = """
-def col2im(col, input_shape, filter_h, filter_w, stride, pad):
-    n, c, h, w = input_shape
-    oh = (h + 2 * pad - filter_h) // stride + 1
-    ow = (w + 2 * pad - filter_w) // stride + 1
-    patches = col.reshape(n, oh, ow, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    grad = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
-    for p in range(filter_h):
-        for q in range(filter_w):
-            grad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += patches[:, :, p, q]
-"""
 
 BUG_COL2IM_NO_CROP = _COL2IM_SOLUTION_BODY + "    return grad\n"
 BUG_COL2IM_CROP_START = _COL2IM_SOLUTION_BODY + "    return grad[:, :, :h, :w].copy()\n"

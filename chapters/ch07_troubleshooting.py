@@ -300,6 +300,17 @@ def loss_floor(t, activation):
     return float(0.5 * np.sum((t - np.clip(t, low, high)) ** 2) / len(t))
 """
 
+_CIL_HEAD = """
+def check_initial_loss(logits, t, tol=0.1):
+    z = np.asarray(logits, dtype=np.float64)
+    n, c = z.shape
+"""
+
+# the right loss (log-sum-exp, mean over the batch), for the mistakes in the verdict
+_CIL_LOSS = """    m = z.max(axis=1)
+    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
+"""
+
 _CIL_TAIL = """
     expected = np.log(c)
     if loss > (1 + tol) * expected:
@@ -309,107 +320,39 @@ _CIL_TAIL = """
     return loss, "ok"
 """
 
-BUG_CIL_NAIVE = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    y = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+
+def _cil_verdict(expected="np.log(c)", band="tol * expected", high='"too high"', low='"too low"', returns="loss, "):
+    """check_initial_loss with the right loss and a verdict with one of its parts replaced."""
+    return _CIL_HEAD + _CIL_LOSS + f"""    expected = {expected}
+    if abs(loss - expected) <= {band}:
+        return {returns}"ok"
+    return {returns}{high} if loss > expected else {low}
+"""
+
+
+BUG_CIL_NAIVE = _CIL_HEAD + """    y = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
     loss = float(-np.mean(np.log(y[np.arange(n), t])))
 """ + _CIL_TAIL
 
-BUG_CIL_EPS = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    e = np.exp(z - z.max(axis=1, keepdims=True))
+BUG_CIL_EPS = _CIL_HEAD + """    e = np.exp(z - z.max(axis=1, keepdims=True))
     y = e / e.sum(axis=1, keepdims=True)
     loss = float(-np.mean(np.log(y[np.arange(n), t] + 1e-7)))
 """ + _CIL_TAIL
 
-BUG_CIL_SUM = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.sum(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-""" + _CIL_TAIL
+BUG_CIL_SUM = _CIL_HEAD + _CIL_LOSS.replace("float(np.mean(", "float(np.sum(") + _CIL_TAIL
+assert BUG_CIL_SUM.count("np.sum(m + ") == 1
 
-BUG_CIL_MEAN_ALL = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1, keepdims=True)
+BUG_CIL_MEAN_ALL = _CIL_HEAD + """    m = z.max(axis=1, keepdims=True)
     log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
     loss = float(-np.mean(np.eye(c)[t] * log_p))
 """ + _CIL_TAIL
 
-BUG_CIL_LOG10 = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    expected = np.log10(c)
-    if abs(loss - expected) <= tol * expected:
-        return loss, "ok"
-    return loss, "too high" if loss > expected else "too low"
-"""
-
-BUG_CIL_ROWS = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    expected = np.log(n)
-    if abs(loss - expected) <= tol * expected:
-        return loss, "ok"
-    return loss, "too high" if loss > expected else "too low"
-"""
-
-BUG_CIL_ABSOLUTE = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    if abs(loss - np.log(c)) <= tol:
-        return loss, "ok"
-    return loss, "too high" if loss > np.log(c) else "too low"
-"""
-
-BUG_CIL_FIXED_TOL = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    if abs(loss - np.log(c)) <= 0.1 * np.log(c):
-        return loss, "ok"
-    return loss, "too high" if loss > np.log(c) else "too low"
-"""
-
-BUG_CIL_SWAPPED = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    if abs(loss - np.log(c)) <= tol * np.log(c):
-        return loss, "ok"
-    return loss, "too low" if loss > np.log(c) else "too high"
-"""
-
-BUG_CIL_VERDICT_ONLY = """
-def check_initial_loss(logits, t, tol=0.1):
-    z = np.asarray(logits, dtype=np.float64)
-    n, c = z.shape
-    m = z.max(axis=1)
-    loss = float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - z[np.arange(n), t]))
-    if abs(loss - np.log(c)) <= tol * np.log(c):
-        return "ok"
-    return "too high" if loss > np.log(c) else "too low"
-"""
+BUG_CIL_LOG10 = _cil_verdict(expected="np.log10(c)")
+BUG_CIL_ROWS = _cil_verdict(expected="np.log(n)")
+BUG_CIL_ABSOLUTE = _cil_verdict(band="tol")
+BUG_CIL_FIXED_TOL = _cil_verdict(band="0.1 * expected")
+BUG_CIL_SWAPPED = _cil_verdict(high='"too low"', low='"too high"')
+BUG_CIL_VERDICT_ONLY = _cil_verdict(returns="")
 
 BUG_CLIP_PER_ARRAY = """
 def clip_grad_norm(grads, max_norm):
